@@ -1,0 +1,76 @@
+"""Embeddings cached by (model, text hash), so re-indexing unchanged text costs nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sentence_transformers import SentenceTransformer
+from tqdm import tqdm
+
+_BATCH = 32
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class CachedEncoder:
+    """Document embeddings through an on-disk cache; queries straight through the model."""
+
+    def __init__(self, model: SentenceTransformer, model_name: str, path: Path) -> None:
+        self.model = model
+        self.model_name = model_name
+        self.connection = sqlite3.connect(path, check_same_thread=False)
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS embeddings (model TEXT, key TEXT, vector BLOB, PRIMARY KEY (model, key))"
+        )
+        self.dim = int(model.get_embedding_dimension() or 0)
+        self.hits = 0
+        self.misses = 0
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.model.encode_query([text], show_progress_bar=False)[0], dtype=np.float32)
+
+    def encode_documents(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        keys = [text_key(text) for text in texts]
+        found = self._lookup(set(keys))
+        missing = list(dict.fromkeys(key for key in keys if key not in found))
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        text_of = dict(zip(keys, texts, strict=True))
+        for first in range(0, len(missing), _BATCH):
+            batch = missing[first : first + _BATCH]
+            vectors = self.model.encode_document([text_of[key] for key in batch], show_progress_bar=False)
+            rows = [(self.model_name, key, np.asarray(vector, np.float32).tobytes()) for key, vector in
+                    zip(batch, vectors, strict=True)]
+            self.connection.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+            self.connection.commit()
+            found.update((key, np.asarray(vector, np.float32)) for key, vector in zip(batch, vectors, strict=True))
+            if progress:
+                progress(len(batch))
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        return np.stack([found[key] for key in keys]).astype(np.float32)
+
+    def _lookup(self, keys: set[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        ordered = list(keys)
+        for first in range(0, len(ordered), 500):
+            batch = ordered[first : first + 500]
+            marks = ",".join("?" * len(batch))
+            for key, blob in self.connection.execute(
+                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({marks})",
+                [self.model_name, *batch],
+            ):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+
+def progress_bar(total: int, description: str, enabled: bool) -> tqdm:
+    return tqdm(total=total, desc=description, unit="text", disable=not enabled or total == 0)

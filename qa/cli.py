@@ -1,0 +1,136 @@
+"""The `qa` command line: index, ask, chat, stats (and the front ends built on them)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.index import RETRIEVERS
+
+DEFAULT_CORPUS = "seeds"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except QAError as error:
+        print(f"qa: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, ValueError) as error:
+        print(f"qa: error: {error}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Cited extractive answers from Chinese news")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--data-dir", help="index directory (default $QA_DATA_DIR or ./data)")
+        sub.add_argument("--model", help="sentence-transformers model name or path "
+                         "(default $QA_EMBEDDING_MODEL or the bundled multilingual-e5-small)")
+        sub.set_defaults(run=run)
+        return sub
+
+    index = command("index", run_index, "index files or folders (default: seeds/)")
+    index.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt, .md)")
+    index.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ask = command("ask", run_ask, "answer one question")
+    ask.add_argument("question")
+    _answer_options(ask)
+
+    chat = command("chat", run_chat, "interactive conversation; follow-up questions are read in context")
+    _answer_options(chat)
+
+    command("stats", run_stats, "what the index holds")
+    return parser
+
+
+def _answer_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    parser.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
+    parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+
+
+def open_qa(args: argparse.Namespace, create: bool = False):
+    from qa.engine import QA
+
+    return QA.open(args.data_dir, model=args.model, create=create)
+
+
+def run_index(args: argparse.Namespace) -> int:
+    paths = args.paths or [Path(DEFAULT_CORPUS)]
+    for path in paths:
+        if not path.exists():
+            raise QAError(f"{path}: no such file or folder")
+    started = time.perf_counter()
+    qa = open_qa(args, create=True)
+    report, errors = qa.add_paths(paths, progress=not args.quiet)
+    for line in errors:
+        print(f"qa: skipped {line}", file=sys.stderr)
+    stats = qa.stats()
+    print(f"indexed {len(report.added_sources)} new or changed files ({report.documents} articles, "
+          f"{report.chunks} chunks, {report.sentences} sentences), {len(report.unchanged_sources)} unchanged, "
+          f"{len(errors)} skipped in {time.perf_counter() - started:.1f}s; index now holds "
+          f"{stats['documents']} articles, {stats['chunks']} chunks")
+    return 1 if errors and not (report.added_sources or report.unchanged_sources) else 0
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from qa.engine import check_question
+
+    question = check_question(args.question)
+    result = open_qa(args).ask(question, k=args.k, retriever=args.retriever)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_answer(result))
+    return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    qa = open_qa(args)
+    history: list[dict[str, str]] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("输入问题，回车提问；空行或 Ctrl-D 退出。")
+    while True:
+        try:
+            line = input("问> " if interactive else "")
+        except EOFError:
+            return 0
+        if not line.strip():
+            return 0
+        try:
+            result = qa.ask(line, history=history, k=args.k, retriever=args.retriever)
+        except QAError as error:
+            print(f"qa: error: {error}", file=sys.stderr)
+            continue
+        print(json.dumps(result, ensure_ascii=False) if args.json else format_answer(result))
+        history += [{"role": "user", "content": line}, {"role": "assistant", "content": result["answer"]}]
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    print(json.dumps(open_qa(args).stats(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def format_answer(result: dict) -> str:
+    lines = [result["answer"]]
+    if result["span"]:
+        lines.append(f"答案：{result['span']}")
+    for item in result["citations"]:
+        date = f"，{item['date']}" if item["date"] else ""
+        lines.append(f"[{item['n']}] {item['title']}{date}（{item['source']}，第{item['start']}–{item['end']}字）")
+    if not result["answerable"] and result["passages"]:
+        lines.append("最接近的段落：")
+        lines += [f"- {p['title']}（{p['source']}）：{p['text'][:80]}" for p in result["passages"][:3]]
+    return "\n".join(lines)

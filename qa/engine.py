@@ -1,0 +1,110 @@
+"""The question-answering front door shared by the CLI, the REST API and the web UI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from qa import answer as extract
+from qa.conversation import contextualize
+from qa.errors import QAError
+from qa.index import RETRIEVERS, AddReport, Hit, NewsIndex, Snapshot
+from qa.question import analyze
+
+MAX_QUESTION_CHARS = 2000
+MAX_K = 50
+
+
+def check_question(question: object) -> str:
+    if not isinstance(question, str):
+        raise QAError("question must be a string")
+    question = question.strip()
+    if not question:
+        raise QAError("question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QAError(f"question is longer than {MAX_QUESTION_CHARS} characters")
+    return question
+
+
+class QA:
+    def __init__(self, index: NewsIndex) -> None:
+        self.index = index
+
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike | None = None, model: str | None = None,
+             create: bool = False) -> QA:
+        return cls(NewsIndex.open(data_dir, model=model, create=create))
+
+    def add_paths(self, paths: Iterable[Path], progress: bool = False) -> tuple[AddReport, list[str]]:
+        """Index files and folders; returns what was indexed and one error line per bad file."""
+        articles, sources, errors = [], {}, []
+        for path in paths:
+            from qa.ingest import load_path
+
+            loaded = load_path(Path(path))
+            articles.extend(loaded.articles)
+            sources.update(loaded.sources)
+            errors.extend(loaded.errors)
+        return self.index.add(articles, sources, progress=progress), errors
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, k: int = 5,
+            retriever: str = "hybrid") -> dict:
+        """The answer object for ``question``, reading it in the context of ``history``."""
+        question = check_question(question)
+        if not 1 <= k <= MAX_K:
+            raise QAError(f"k must be between 1 and {MAX_K}")
+        if retriever not in RETRIEVERS:
+            raise QAError(f"retriever must be one of {', '.join(RETRIEVERS)}")
+        turn = contextualize(question, history)
+        analysis = analyze(turn.question)
+        snapshot = self.index.snapshot
+        query_vector = self.index.encoder.encode_query(turn.retrieval_query)
+        hits = self.index.search(turn.retrieval_query, max(k, extract.CANDIDATE_PASSAGES), retriever,
+                                 query_vector=query_vector)
+        passages = [passage(snapshot, hit) for hit in hits[:k]]
+        scored = extract.score_sentences(analysis, hits, snapshot, query_vector, turn.context_keywords)
+        if not scored or not extract.is_answerable(analysis, scored[0]):
+            confidence = extract.confidence(analysis, scored[0]) if scored else 0.0
+            return _answer_object(question, extract.NO_ANSWER, False, confidence, None, [], passages)
+        chosen = extract.choose(analysis, scored, snapshot)
+        citations = [citation(snapshot, item.row, n) for n, item in enumerate(chosen, start=1)]
+        text = "".join(f"{item['quote']}[{item['n']}]" for item in citations)
+        return _answer_object(question, text, True, extract.confidence(analysis, chosen[0]),
+                              extract.span_for(analysis, snapshot, chosen[0]), citations, passages)
+
+    def search(self, query: str, k: int = 10, retriever: str = "hybrid") -> list[dict]:
+        query = check_question(query)
+        if not 1 <= k <= MAX_K:
+            raise QAError(f"k must be between 1 and {MAX_K}")
+        snapshot = self.index.snapshot
+        return [passage(snapshot, hit) for hit in self.index.search(query, k, retriever)]
+
+    def document(self, doc_id: str) -> dict | None:
+        return self.index.document(doc_id)
+
+    def stats(self) -> dict:
+        return self.index.stats()
+
+
+def passage(snapshot: Snapshot, hit: Hit) -> dict:
+    document = snapshot.documents[hit.chunk.doc_id]
+    first = snapshot.sentences[hit.chunk.first_row]
+    last = snapshot.sentences[hit.chunk.last_row]
+    return {"doc_id": document.doc_id, "title": document.title, "source": document.source,
+            "text": hit.chunk.text, "score": round(hit.score, 6), "start": first.source_start,
+            "end": last.source_end}
+
+
+def citation(snapshot: Snapshot, row: int, n: int) -> dict:
+    sentence = snapshot.sentences[row]
+    document = snapshot.documents[sentence.doc_id]
+    return {"n": n, "doc_id": document.doc_id, "title": document.title, "date": document.date,
+            "source": document.source, "paragraph": sentence.paragraph, "quote": sentence.text,
+            "start": sentence.source_start, "end": sentence.source_end}
+
+
+def _answer_object(question: str, text: str, answerable: bool, confidence: float, span: str | None,
+                   citations: list[dict], passages: list[dict]) -> dict:
+    return {"question": question, "answer": text, "answerable": answerable,
+            "confidence": round(confidence, 4), "span": span, "citations": citations, "passages": passages}

@@ -1,0 +1,44 @@
+"""Chinese sentence splitting that keeps character offsets.
+
+A sentence ends at 。！？；… (full or half width) or a line break, and takes any closing
+quotes and brackets that follow the terminator, so “……。” stays one quotable unit.
+"""
+
+from __future__ import annotations
+
+import re
+
+Range = tuple[int, int]
+
+_TERMINATORS = "。！？；!?;…"
+_CLOSERS = "”’」』）)】》〉\"'"
+# Terminator run, then closers; a half-width "." only ends a sentence before a non-digit so
+# that 21.97万 and 3.59亿 stay whole.
+_BOUNDARY = re.compile(rf"(?:[{_TERMINATORS}]+|\.(?!\d))[{re.escape(_CLOSERS)}]*|\n+")
+
+
+def split_sentences(text: str, min_chars: int = 2) -> list[Range]:
+    """(start, end) ranges of the sentences of ``text``, whitespace trimmed, in order.
+
+    Pieces shorter than ``min_chars`` (stray punctuation) are glued onto the previous sentence.
+    """
+    ranges: list[Range] = []
+    cursor = 0
+    for match in _BOUNDARY.finditer(text):
+        _append(text, ranges, cursor, match.end(), min_chars)
+        cursor = match.end()
+    _append(text, ranges, cursor, len(text), min_chars)
+    return ranges
+
+
+def _append(text: str, ranges: list[Range], start: int, end: int, min_chars: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end <= start:
+        return
+    if end - start < min_chars and ranges and "\n" not in text[ranges[-1][1] : start]:
+        ranges[-1] = (ranges[-1][0], end)
+        return
+    ranges.append((start, end))

@@ -1,0 +1,130 @@
+"""Short answer spans inside a sentence: numbers with measure words, dates, people, places."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import jieba.posseg
+
+from qa.textnorm import normalize
+
+_DIGITS = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
+_HAN_DIGITS = r"[零一二两三四五六七八九十百千]+"
+_MAGNITUDE = r"(?:多|余)?[万亿千百]*(?:多|余)?"
+_UNITS = (
+    "万元|亿元|千元|元|人次|万人|亿人|个百分点|百分点|公里|千米|平方米|米|公斤|千克|吨|小时|分钟|个月|"
+    "个|名|人|项|家|条|篇|件|次|场|岁|年|天|倍|所|座|户|位|辆|台|套|期|批|支|种|类|轮|处|间|张|份|本|部|"
+    "届|款|门|班|组|队|起|例|单|车|枚|箱|袋|斤|亩|%|％"
+)
+NUMBER = re.compile(
+    rf"(?:近|约|超过|超|逾|达|共|共计|累计)?第?(?:{_DIGITS}|{_HAN_DIGITS}){_MAGNITUDE}(?:{_UNITS})?(?:以上|左右|多)?"
+)
+DATE = re.compile(
+    rf"(?:{_DIGITS}|[〇零一二三四五六七八九]{{4}})年(?:{_DIGITS}|[一二三四五六七八九十]+)月"
+    rf"(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
+    rf"|(?:{_DIGITS})年(?:{_DIGITS})月|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
+    rf"|{_DIGITS}年"
+)
+_QUOTED = re.compile(r"[“「《]([^”」》]{2,30})[”」》]")
+_PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地)$")
+_NAME_JOINER = "·•"
+
+
+@functools.cache
+def _cut(text: str) -> list[tuple[str, str, int]]:
+    """(word, POS flag, start) of the jieba POS segmentation."""
+    out: list[tuple[str, str, int]] = []
+    offset = 0
+    for pair in jieba.posseg.cut(text):
+        out.append((pair.word, pair.flag, offset))
+        offset += len(pair.word)
+    return out
+
+
+def candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
+    """(start, end) ranges in ``sentence`` of strings that could answer a question of that type."""
+    if answer_type == "number":
+        return [match.span() for match in NUMBER.finditer(sentence) if _has_digit(match.group())]
+    if answer_type == "date":
+        return [match.span() for match in DATE.finditer(sentence)]
+    if answer_type == "person":
+        return _people(sentence)
+    if answer_type == "place":
+        return _places(sentence) + [match.span(1) for match in _QUOTED.finditer(sentence)]
+    if answer_type == "factoid":
+        return [match.span(1) for match in _QUOTED.finditer(sentence)]
+    return []
+
+
+def _has_digit(text: str) -> bool:
+    return bool(re.search(r"[0-9０-９零一二两三四五六七八九十百千]", text)) and not re.fullmatch(r"第?[一二]", text)
+
+
+def _people(sentence: str) -> list[tuple[int, int]]:
+    words = _cut(sentence)
+    spans: list[tuple[int, int]] = []
+    covered = 0
+    for index, (word, flag, start) in enumerate(words):
+        if flag != "nr" or start < covered:
+            continue
+        first, last = index, index
+        # Transliterated minority names (如克亚木·麦提赛地) come out of jieba in pieces around
+        # the "·": take the whole run of name-like pieces on both sides of it.
+        while last + 2 < len(words) and words[last + 1][0] in _NAME_JOINER and _namelike(words[last + 2]):
+            last += 2
+            while last + 1 < len(words) and words[last + 1][1] in ("nr", "nz", "ng"):
+                last += 1
+        if last > index:
+            while first > 0 and len(words[first - 1][0]) == 1 and words[first - 1][1] not in _FUNCTION_FLAGS:
+                first -= 1
+        elif len(word) < 2:
+            continue
+        covered = words[last][2] + len(words[last][0])
+        spans.append((words[first][2], covered))
+    return spans
+
+
+_FUNCTION_FLAGS = {"p", "uj", "ul", "d", "c", "x", "r", "f", "m"}
+_NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng"}
+
+
+def _namelike(word: tuple[str, str, int]) -> bool:
+    return word[1] in ("nr", "nz", "ng", "n") and bool(re.match(r"[\u4e00-\u9fff]", word[0]))
+
+
+def _places(sentence: str) -> list[tuple[int, int]]:
+    """Runs of nominal words that end in a place word (ns/nt, or a 省/市/区/工地-like suffix)."""
+    words = _cut(sentence)
+    spans: list[tuple[int, int]] = []
+    run: list[tuple[str, str, int]] = []
+    for word in [*words, ("。", "x", len(sentence))]:
+        if word[1] in _NOMINAL_FLAGS or _is_place(word):
+            run.append(word)
+            continue
+        while run and not _is_place(run[-1]):
+            run.pop()
+        if run:
+            spans.append((run[0][2], run[-1][2] + len(run[-1][0])))
+        run = []
+    return spans
+
+
+def _is_place(word: tuple[str, str, int]) -> bool:
+    return word[1] in ("ns", "nt") or (len(word[0]) >= 2 and _PLACE_SUFFIX.search(word[0]) is not None)
+
+
+def best_span(sentence: str, answer_type: str, question: str, keywords: tuple[str, ...]) -> str | None:
+    """The candidate nearest to the question's keywords that the question does not already say."""
+    asked = normalize(question)
+    normalized = normalize(sentence)
+    anchors = [match.start() for keyword in keywords for match in re.finditer(re.escape(keyword), normalized)]
+    best: tuple[float, str] | None = None
+    for start, end in candidates(sentence, answer_type):
+        text = sentence[start:end].strip()
+        if not text or normalize(text) in asked:
+            continue
+        distance = min((abs(anchor - start) for anchor in anchors), default=0)
+        if best is None or distance < best[0]:
+            best = (distance, text)
+    return best[1] if best else None

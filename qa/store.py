@@ -1,0 +1,177 @@
+"""SQLite holds the truth: sources, articles, sentences, chunks, their vectors and tokens.
+
+The FAISS and BM25 indexes are derived from it and can always be rebuilt from it. Each write
+is one transaction and bumps ``generation``, which the derived indexes are stamped with.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.chunking import Chunk, Sentence
+from qa.models import Article
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY, text TEXT NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, ordinal INTEGER NOT NULL, kind TEXT NOT NULL,
+    title TEXT NOT NULL, subtitle TEXT, byline TEXT, reporters TEXT NOT NULL, dateline TEXT, date TEXT,
+    paragraphs TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
+CREATE TABLE IF NOT EXISTS sentences (
+    sentence_id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
+    source_start INTEGER NOT NULL, source_end INTEGER NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_doc ON sentences (doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL, text TEXT NOT NULL,
+    tokens TEXT NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
+"""
+
+
+@dataclass
+class PreparedArticle:
+    """An article with its sentences, chunks, tokens and vectors, ready to be written."""
+
+    article: Article
+    sentences: list[Sentence]
+    sentence_vectors: np.ndarray
+    chunks: list[Chunk]
+    chunk_tokens: list[list[str]]
+    chunk_vectors: np.ndarray
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        self.connection.execute("COMMIT")
+
+    def meta(self, key: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    def source_hash(self, name: str) -> str | None:
+        row = self.connection.execute("SELECT sha256 FROM sources WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def source_text(self, name: str) -> str | None:
+        row = self.connection.execute("SELECT text FROM sources WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def replace_source(self, name: str, text: str, sha256: str, prepared: list[PreparedArticle]) -> None:
+        """Swap everything indexed from source ``name`` for ``prepared`` in one transaction."""
+        with self.transaction() as connection:
+            doc_ids = [row[0] for row in connection.execute(
+                "SELECT doc_id FROM documents WHERE source = ?", (name,))]
+            _delete_documents(connection, doc_ids)
+            connection.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", (name, text, sha256))
+            for item in prepared:
+                _insert_article(connection, item)
+
+    def delete_documents(self, doc_ids: list[str]) -> list[str]:
+        """Delete the given documents; returns the ids that existed. Sources left empty go too."""
+        with self.transaction() as connection:
+            marks = ",".join("?" * len(doc_ids))
+            rows = connection.execute(
+                f"SELECT doc_id, source FROM documents WHERE doc_id IN ({marks})", doc_ids).fetchall()
+            _delete_documents(connection, [doc_id for doc_id, _ in rows])
+            for source in {source for _, source in rows}:
+                connection.execute(
+                    "DELETE FROM sources WHERE name = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM documents WHERE source = ?)", (source, source))
+        return [doc_id for doc_id, _ in rows]
+
+    def documents(self) -> list[sqlite3.Row]:
+        return self._rows("SELECT * FROM documents ORDER BY source, ordinal")
+
+    def document(self, doc_id: str) -> sqlite3.Row | None:
+        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        return rows[0] if rows else None
+
+    def sentences(self) -> list[sqlite3.Row]:
+        return self._rows("SELECT * FROM sentences ORDER BY sentence_id")
+
+    def chunks(self) -> list[sqlite3.Row]:
+        return self._rows("SELECT * FROM chunks ORDER BY chunk_id")
+
+    def count(self, table: str) -> int:
+        return int(self.connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def _rows(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        cursor = self.connection.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params).fetchall()
+
+
+def _delete_documents(connection: sqlite3.Connection, doc_ids: list[str]) -> None:
+    for table in ("chunks", "sentences", "documents"):
+        connection.executemany(f"DELETE FROM {table} WHERE doc_id = ?", [(doc_id,) for doc_id in doc_ids])
+
+
+def _insert_article(connection: sqlite3.Connection, item: PreparedArticle) -> None:
+    article = item.article
+    paragraphs = [{"text": p.text, "spans": p.body.spans} for p in article.paragraphs]
+    connection.execute(
+        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (article.doc_id, article.source, article.ordinal, article.kind, article.title, article.subtitle,
+         article.byline, json.dumps(article.reporters, ensure_ascii=False), article.dateline, article.date,
+         json.dumps(paragraphs, ensure_ascii=False)),
+    )
+    sentence_ids: list[int] = []
+    for ordinal, (sentence, vector) in enumerate(zip(item.sentences, item.sentence_vectors, strict=True)):
+        cursor = connection.execute(
+            "INSERT INTO sentences (doc_id, ordinal, paragraph, start, end, text, source_start, source_end, "
+            "vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article.doc_id, ordinal, sentence.paragraph, sentence.start, sentence.end, sentence.text,
+             sentence.source_start, sentence.source_end, np.asarray(vector, np.float32).tobytes()),
+        )
+        sentence_ids.append(int(cursor.lastrowid or 0))
+    position = {sentence: index for index, sentence in enumerate(item.sentences)}
+    for chunk, tokens, vector in zip(item.chunks, item.chunk_tokens, item.chunk_vectors, strict=True):
+        connection.execute(
+            "INSERT INTO chunks (doc_id, ordinal, first_sentence, last_sentence, text, tokens, vector) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (article.doc_id, chunk.ordinal, sentence_ids[position[chunk.sentences[0]]],
+             sentence_ids[position[chunk.sentences[-1]]], chunk.text, json.dumps(tokens, ensure_ascii=False),
+             np.asarray(vector, np.float32).tobytes()),
+        )
