@@ -25,12 +25,12 @@ MAX_LIST_ITEMS = 5
 # Weights of the sentence score; see bench/README for how they were chosen on the dev set.
 W_DENSE = 4.0
 W_COVERAGE = 1.0
-W_TYPE = 0.35
+W_TYPE = 0.5
 W_PASSAGE = 0.3
 # Abstain when the best sentence covers less than this share of the question's keywords
 # (English questions are judged on dense similarity instead).
 MIN_COVERAGE = 0.5
-MIN_ENGLISH_DENSE = 0.80
+MIN_ENGLISH_DENSE = 0.77
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     _answer_options(chat)
 
     command("stats", run_stats, "what the index holds")
+
+    evaluate = command("eval", run_eval, "score answers on a JSONL question set, beside BM25-only and dense-only")
+    evaluate.add_argument("questions", type=Path, help="JSONL: id, type, question, answers, source_file, ...")
+    evaluate.add_argument("--retriever", default=",".join(RETRIEVERS),
+                          help="comma-separated retrievers to compare (default: hybrid,dense,bm25)")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    evaluate.add_argument("--out", type=Path, help="write one JSON row per question (and retriever) here")
     return parser
 
 
@@ -120,6 +127,29 @@ def run_chat(args: argparse.Namespace) -> int:
 
 def run_stats(args: argparse.Namespace) -> int:
     print(json.dumps(open_qa(args).stats(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from qa.evaluate import evaluate, format_table, load_items
+
+    retrievers = [name.strip() for name in args.retriever.split(",") if name.strip()]
+    unknown = sorted(set(retrievers) - set(RETRIEVERS))
+    if unknown or not retrievers:
+        raise QAError(f"unknown retriever {', '.join(unknown) or '(none)'}; choose from {', '.join(RETRIEVERS)}")
+    items = load_items(args.questions)
+    qa = open_qa(args)
+    summaries, all_rows = {}, []
+    for retriever in retrievers:
+        summaries[retriever], rows = evaluate(qa, items, retriever)
+        all_rows += [{"retriever": retriever, **row} for row in rows]
+    if args.out:
+        args.out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in all_rows), encoding="utf-8")
+    if args.json:
+        print(json.dumps(summaries, ensure_ascii=False))
+    else:
+        print(f"{len(items)} questions from {args.questions}\n")
+        print(format_table(summaries))
     return 0
 
 

@@ -45,7 +45,9 @@ def _cut(text: str) -> list[tuple[str, str, int]]:
 def candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
     """(start, end) ranges in ``sentence`` of strings that could answer a question of that type."""
     if answer_type == "number":
-        return [match.span() for match in NUMBER.finditer(sentence) if _has_digit(match.group())]
+        dates = [match.span() for match in DATE.finditer(sentence)]
+        return [match.span() for match in NUMBER.finditer(sentence)
+                if _is_quantity(match.group()) and not any(s <= match.start() < e for s, e in dates)]
     if answer_type == "date":
         return [match.span() for match in DATE.finditer(sentence)]
     if answer_type == "person":
@@ -57,8 +59,17 @@ def candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
     return []
 
 
-def _has_digit(text: str) -> bool:
-    return bool(re.search(r"[0-9０-９零一二两三四五六七八九十百千]", text)) and not re.fullmatch(r"第?[一二]", text)
+_BARE_NUMBER = re.compile(rf"(?:{_DIGITS}|{_HAN_DIGITS})")
+
+
+def _is_quantity(text: str) -> bool:
+    """A count or amount answers "多少": a number with a measure word, magnitude or %, or an ordinal.
+
+    Bare numbers are mostly parts of dates, codes or names, and single 一/二 are words, not counts.
+    """
+    if _BARE_NUMBER.fullmatch(text) or re.fullmatch(r"第?[一二两]", text):
+        return False
+    return bool(re.search(r"[0-9０-９零一二两三四五六七八九十百千]", text))
 
 
 def _people(sentence: str) -> list[tuple[int, int]]:

@@ -1,0 +1,70 @@
+"""bm25s or rank_bm25? Index build time and query latency on the same jieba tokens.
+
+Usage: python bench/bm25_choice.py [CORPUS_DIR ...]   (default: seeds/ and tests/data/cmrc/corpus)
+Corpora are cut into ~200-character pieces and replicated to reach 10k documents, so the
+query cost at a realistic size shows.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from qa.tokens import tokenize
+
+QUERIES = ["新疆新增了多少工会会员", "全国消防日是哪一天", "密云区劳模免费体检项目", "快递外卖新业态劳动者慰问",
+           "江苏工会创业贷小额贷款", "太行山抗战游击战打法", "工会驿站地图平台推送", "秦皇岛建会入会"]
+
+
+def pieces(folders: list[Path], size: int = 200) -> list[str]:
+    texts = [path.read_text(encoding="utf-8") for folder in folders for path in sorted(folder.rglob("*.txt"))]
+    return [text[i : i + size] for text in texts for i in range(0, len(text), size)]
+
+
+def timed(function, repeat: int = 1) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> None:
+    folders = [Path(arg) for arg in sys.argv[1:]] or [Path("seeds"), Path("tests/data/cmrc/corpus")]
+    base = [tokenize(text) for text in pieces([f for f in folders if f.exists()])]
+    corpus = (base * (10_000 // max(len(base), 1) + 1))[:10_000]
+    queries = [tokenize(query) for query in QUERIES]
+    print(f"{len(corpus)} documents, {len(queries)} queries\n")
+    print("| library | build ms | query p50 ms | query max ms | top-10 agreement |")
+    print("|---|---|---|---|---|")
+    okapi_top = None
+    for name in ("rank_bm25", "bm25s"):
+        if name == "rank_bm25":
+            build = timed(lambda: BM25Okapi(corpus))
+            model = BM25Okapi(corpus)
+            score = model.get_scores
+        else:
+            build = timed(lambda: bm25s.BM25().index(corpus, show_progress=False))
+            model = bm25s.BM25()
+            model.index(corpus, show_progress=False)
+
+            def score(tokens, model=model):
+                known = [token for token in tokens if token in model.vocab_dict]
+                return model.get_scores(known) if known else np.zeros(len(corpus))
+        latencies = [sample for query in queries for sample in timed(lambda q=query: score(q), repeat=5)]
+        top = [set(np.argsort(-np.asarray(score(query)))[:10]) for query in queries]
+        okapi_top = okapi_top or top
+        agreement = statistics.mean(len(a & b) / 10 for a, b in zip(top, okapi_top, strict=True))
+        print(f"| {name} | {build[0]:.0f} | {statistics.median(latencies):.2f} | {max(latencies):.2f} | "
+              f"{agreement:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
