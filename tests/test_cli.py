@@ -1,0 +1,103 @@
+"""The `qa` command line as a user runs it: real processes, real index, real model."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+ANSWER_KEYS = {"question", "answer", "answerable", "confidence", "span", "citations", "passages"}
+CITATION_KEYS = {"n", "doc_id", "title", "date", "source", "paragraph", "quote", "start", "end"}
+PASSAGE_KEYS = {"doc_id", "title", "source", "text", "score", "start", "end"}
+
+
+def qa(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, input=stdin,
+                          timeout=300)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    for name in ("cmrc_train_00001.txt", "cmrc_train_00002.txt", "cmrc_train_00003.txt"):
+        shutil.copy(DATA / "cmrc" / "corpus" / name, folder / name)
+    (folder / "broken.txt").write_bytes(b"\x00\x01\x02binary\xff\xfe" * 50)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory, corpus) -> Path:
+    directory = tmp_path_factory.mktemp("data")
+    result = qa("index", str(corpus), "--data-dir", str(directory), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "indexed 3 new or changed files" in result.stdout
+    assert "broken.txt" in result.stderr and "Traceback" not in result.stderr
+    return directory
+
+
+def test_ask_json_follows_the_answer_contract_and_quotes_the_source(data_dir, corpus):
+    result = qa("ask", "墨西哥土拨鼠栖息在海拔多少米的平原上？", "--json", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == ANSWER_KEYS
+    assert answer["answerable"] and "1600-2200米" in answer["answer"]
+    citation = answer["citations"][0]
+    assert set(citation) == CITATION_KEYS and citation["source"] == "cmrc_train_00002.txt"
+    source_text = (corpus / citation["source"]).read_text(encoding="utf-8")
+    assert source_text[citation["start"] : citation["end"]] == citation["quote"]
+    assert f"{citation['quote']}[1]" in answer["answer"]
+    assert all(set(passage) == PASSAGE_KEYS for passage in answer["passages"])
+
+
+def test_ask_prints_a_readable_answer_with_numbered_citations(data_dir):
+    result = qa("ask", "范廷颂是什么时候被任为主教的？", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    assert "1963年" in result.stdout and "[1] 范廷颂" in result.stdout and "cmrc_train_00001.txt" in result.stdout
+
+
+def test_reindexing_unchanged_files_is_a_no_op(data_dir, corpus):
+    result = qa("index", str(corpus / "cmrc_train_00001.txt"), "--data-dir", str(data_dir), "--quiet")
+    assert result.returncode == 0 and "indexed 0 new or changed files" in result.stdout and "1 unchanged" in result.stdout
+
+
+def test_chat_reads_follow_ups_in_context(data_dir):
+    result = qa("chat", "--json", "--data-dir", str(data_dir), stdin="墨西哥土拨鼠又名什么？\n它们栖息在海拔多少米的平原上？\n")
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.strip().splitlines())
+    assert first["citations"][0]["source"] == "cmrc_train_00002.txt"
+    assert second["answerable"] and "1600-2200米" in second["answer"]
+
+
+def test_stats_reports_what_is_indexed(data_dir):
+    stats = json.loads(qa("stats", "--data-dir", str(data_dir)).stdout)
+    assert stats["sources"] == 3 and stats["chunks"] >= 3 and stats["index_size"] == stats["chunks"]
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["ask", ""], "question is empty"),
+    (["ask", "   "], "question is empty"),
+    (["ask", "问" * 2001], "longer than 2000"),
+    (["index", "/no/such/folder"], "no such file or folder"),
+])
+def test_bad_input_gets_one_line_and_a_non_zero_exit(args, fragment):
+    assert_one_line_error(qa(*args), fragment)
+
+
+def test_asking_without_an_index_says_how_to_make_one(tmp_path):
+    assert_one_line_error(qa("ask", "问题", "--data-dir", str(tmp_path / "empty")), "qa index")
+
+
+def test_a_folder_of_only_bad_files_fails_and_keeps_the_existing_index(data_dir, tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    result = qa("index", str(tmp_path), "--data-dir", str(data_dir), "--quiet")
+    assert result.returncode != 0 and "empty.txt" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(qa("stats", "--data-dir", str(data_dir)).stdout)["sources"] == 3

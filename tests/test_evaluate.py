@@ -1,0 +1,75 @@
+"""`qa eval` metrics on hand-made answers with known scores, and the command end to end."""
+
+import json
+
+import pytest
+
+from qa.evaluate import Item, format_table, score_item, summarize
+from tests.test_cli import DATA, qa
+
+
+def item(**fields) -> Item:
+    base = dict(id="x", type="number", question="问题？", answers=["21项"], source_file="a.txt", history=[],
+                mode=None, lang=None)
+    return Item(**{**base, **fields})
+
+
+def result(answer: str, sources: list[str], answerable: bool = True, span: str | None = None,
+           passages: list[tuple[str, str]] = ()) -> dict:
+    citations = [{"n": n, "source": source, "quote": answer} for n, source in enumerate(sources, start=1)]
+    return {"answer": answer, "answerable": answerable, "span": span, "confidence": 0.5, "citations": citations,
+            "passages": [{"source": source, "text": text} for source, text in passages]}
+
+
+def test_hit_needs_the_gold_text_and_the_gold_source():
+    assert score_item(item(), result("共计 21 项。[1]", ["a.txt"]), 0.01)["hit1"]  # whitespace ignored
+    assert score_item(item(), result("共计２１项。[1]", ["a.txt"]), 0.01)["hit1"]  # full width folded (NFKC)
+    assert not score_item(item(), result("共计21项。[1]", ["b.txt"]), 0.01)["hit1"]
+    assert not score_item(item(), result("共计20项。[1]", ["a.txt"]), 0.01)["hit1"]
+
+
+def test_hit3_cite_acc_recall_and_span():
+    row = score_item(item(), result("无关[1]", ["b.txt"], span="21项",
+                                    passages=[("b.txt", "x"), ("a.txt", "共21项"), ("c.txt", "")]), 0.01)
+    assert not row["hit1"] and row["hit3"] and not row["cite_ok"] and row["passage_r5"] and row["span_exact"]
+
+
+def test_abstentions_list_recall_and_summary():
+    rows = [
+        score_item(item(type="unanswerable", answers=[]), result("没有", [], answerable=False), 0.010),
+        score_item(item(type="unanswerable", answers=[]), result("乱答[1]", ["a.txt"]), 0.020),
+        score_item(item(), result("资料中没有", [], answerable=False), 0.030),
+        score_item(item(type="list", mode="all", answers=["甲", "乙", "丙", "丁"]), result("甲乙丙[1]", ["a.txt"]), 0.040),
+        score_item(item(type="followup", lang="en"), result("21项[1]", ["a.txt"]), 0.050),
+    ]
+    summary = summarize(rows)
+    assert summary["abstain"] == 0.5
+    assert summary["false-abstain"] == pytest.approx(1 / 3, abs=1e-3)
+    assert summary["list recall"] == 0.75
+    assert summary["follow-up hit@1"] == 1.0 and summary["English hit@1"] == 1.0
+    assert summary["hit@1"] == pytest.approx(2 / 3, abs=1e-3)  # a list answer with one gold item is a hit
+    assert summary["hit@1 by type"] == {"followup": 1.0, "list": 1.0, "number": 0.0}
+    assert summary["latency p50 ms"] == 30.0
+    assert "| abstain | 0.500 |" in format_table({"hybrid": summary})
+
+
+def test_eval_command_compares_retrievers_on_the_same_index(tmp_path):
+    data_dir = tmp_path / "data"
+    corpus = DATA / "cmrc" / "corpus"
+    assert qa("index", str(corpus / "cmrc_train_00001.txt"), str(corpus / "cmrc_train_00002.txt"),
+              "--data-dir", str(data_dir), "--quiet").returncode == 0
+    questions = tmp_path / "q.jsonl"
+    lines = [line for line in (DATA / "cmrc" / "questions.jsonl").read_text().splitlines()
+             if "cmrc_train_00001" in line or "cmrc_train_00002" in line]
+    questions.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "rows.jsonl"
+    run = qa("eval", str(questions), "--json", "--out", str(out), "--data-dir", str(data_dir))
+    assert run.returncode == 0, run.stderr
+    summaries = json.loads(run.stdout)
+    assert set(summaries) == {"hybrid", "dense", "bm25"}
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 3 * len(lines)
+    for name, summary in summaries.items():
+        mine = [row for row in rows if row["retriever"] == name]
+        assert summary["hit@1"] == pytest.approx(sum(row["hit1"] for row in mine) / len(mine), abs=1e-4)
+    assert summaries["hybrid"]["passage R@5"] == 1.0  # two articles: the right one is always in the top 5
