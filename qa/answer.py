@@ -9,13 +9,14 @@ verbatim with ``[n]`` markers; the short span is cut from the first one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from qa.index import Hit, Snapshot
 from qa.question import Question
-from qa.spans import best_span, candidates
+from qa.spans import best_span, typed_candidates
 from qa.textnorm import compact
 
 NO_ANSWER = "资料中没有找到相关答案。"
@@ -29,8 +30,11 @@ W_TYPE = 0.5
 W_PASSAGE = 0.3
 # Abstain when the best sentence covers less than this share of the question's keywords
 # (English questions are judged on dense similarity instead).
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.15
 MIN_ENGLISH_DENSE = 0.77
+# A typed sentence may trail the best one by this much and still be preferred to it.
+TYPED_MARGIN = 0.5
+LIST_MARGIN = 0.25
 
 
 @dataclass(frozen=True)
@@ -43,27 +47,21 @@ class ScoredSentence:
     passage_rank: int
 
 
-def keyword_weight(keyword: str) -> float:
-    """Longer words are more specific; single characters barely count."""
-    return min(len(keyword), 4) / 4 if len(keyword) > 1 or keyword.isdigit() else 0.1
-
-
-def coverage(keywords: tuple[str, ...], text: str, context: str) -> float:
-    """Weighted share of ``keywords`` found in ``text`` (full credit) or ``context`` (half)."""
-    total = sum(keyword_weight(keyword) for keyword in keywords)
-    if not total:
-        return 0.0
-    found = 0.0
-    for keyword in keywords:
-        if keyword in text:
-            found += keyword_weight(keyword)
-        elif keyword in context:
-            found += keyword_weight(keyword) / 2
-    return found / total
+def coverage(terms: tuple[str, ...], weight: Callable[[str], float], text: str, context: str) -> float:
+    """IDF-weighted share of ``terms`` found in ``text`` (full credit) or ``context`` (half)."""
+    total = found = 0.0
+    for term in terms:
+        term_weight = weight(term)
+        total += term_weight
+        if term in text:
+            found += term_weight
+        elif term in context:
+            found += term_weight / 2
+    return found / total if total else 0.0
 
 
 def score_sentences(question: Question, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray,
-                    extra_keywords: tuple[str, ...] = ()) -> list[ScoredSentence]:
+                    extra_terms: tuple[str, ...] = ()) -> list[ScoredSentence]:
     """Every sentence of the top passages, best first."""
     rows: dict[int, int] = {}
     for rank, hit in enumerate(hits[:CANDIDATE_PASSAGES]):
@@ -74,14 +72,14 @@ def score_sentences(question: Question, hits: list[Hit], snapshot: Snapshot, que
     ordered = list(rows)
     dense = snapshot.sentence_vectors[ordered] @ query_vector
     best_dense = float(dense.max())
-    keywords = question.keywords + tuple(word for word in extra_keywords if word not in question.keywords)
+    terms = question.terms + tuple(term for term in extra_terms if term not in question.terms)
     scored: list[ScoredSentence] = []
     for row, similarity in zip(ordered, dense, strict=True):
         sentence = snapshot.sentences[row]
         text = compact(sentence.text)
         context = compact(_neighbours(snapshot, row) + snapshot.documents[sentence.doc_id].title)
-        covered = coverage(keywords, text, context)
-        typed = bool(candidates(sentence.text, question.answer_type)) if question.wants_span else False
+        covered = coverage(terms, snapshot.term_weight, text, context)
+        typed = bool(typed_candidates(sentence.text, question)) if question.wants_span else False
         rank = rows[row]
         score = (W_DENSE * (float(similarity) - best_dense) + W_COVERAGE * covered + W_TYPE * typed
                  + W_PASSAGE / (1 + rank))
@@ -106,21 +104,29 @@ def confidence(question: Question, best: ScoredSentence) -> float:
     return float(np.clip(best.coverage, 0.0, 1.0) * typed)
 
 
-def is_answerable(question: Question, best: ScoredSentence) -> bool:
-    if question.english:
-        return best.dense >= MIN_ENGLISH_DENSE
-    return best.coverage >= MIN_COVERAGE and (best.typed or not question.wants_span)
+def select(question: Question, scored: list[ScoredSentence], snapshot: Snapshot) -> list[ScoredSentence]:
+    """The sentence(s) to quote, best first, or none when the evidence is too weak.
 
-
-def choose(question: Question, scored: list[ScoredSentence], snapshot: Snapshot) -> list[ScoredSentence]:
-    """The sentence(s) to quote: one, or for list questions every close runner-up, without repeats."""
+    A question that wants a number, date, person or place is answered by the best sentence that
+    holds one that fits (within ``TYPED_MARGIN`` of the overall best); a list question also takes
+    every close runner-up, each once.
+    """
+    if not scored:
+        return []
     best = scored[0]
+    if question.wants_span:
+        typed = next((item for item in scored if item.typed), None)
+        if typed is None or typed.score < best.score - TYPED_MARGIN:
+            return []
+        best = typed
+    if not _strong_enough(question, best):
+        return []
     chosen = [best]
     if question.answer_type != "list":
         return chosen
     seen = {compact(snapshot.sentences[best.row].text)}
-    for item in scored[1:]:
-        if len(chosen) >= MAX_LIST_ITEMS or item.score < best.score - 0.25:
+    for item in scored:
+        if len(chosen) >= MAX_LIST_ITEMS or item.score < best.score - LIST_MARGIN:
             break
         text = compact(snapshot.sentences[item.row].text)
         if any(text in other or other in text for other in seen):
@@ -130,7 +136,13 @@ def choose(question: Question, scored: list[ScoredSentence], snapshot: Snapshot)
     return chosen
 
 
+def _strong_enough(question: Question, best: ScoredSentence) -> bool:
+    if question.english:
+        return best.dense >= MIN_ENGLISH_DENSE
+    return best.coverage >= MIN_COVERAGE
+
+
 def span_for(question: Question, snapshot: Snapshot, item: ScoredSentence) -> str | None:
     if not question.wants_span:
         return None
-    return best_span(snapshot.sentences[item.row].text, question.answer_type, question.text, question.keywords)
+    return best_span(snapshot.sentences[item.row].text, question)

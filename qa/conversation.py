@@ -2,7 +2,7 @@
 
 "那吉林呢？" swaps the new entity into the previous question; "它是哪一年启动的？" and other
 questions that lean on earlier turns are retrieved together with the previous question, whose
-keywords then count (at half weight, as context) when sentences are scored.
+terms then count (at half weight, as context) when sentences are scored.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import jieba.posseg
 
+from qa.question import content_terms
+from qa.textnorm import normalize
 from qa.tokens import keywords
 
 _ELLIPSIS = re.compile(r"^(?:那|那么|那在|还有|如果是)?\s*(?P<topic>.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[?？]?$")
@@ -25,7 +27,7 @@ _ENTITY_FLAGS = ("ns", "nr", "nt", "nz")
 class Contextualized:
     question: str  # what the user asked, rewritten when it was an elliptical follow-up
     retrieval_query: str  # what is searched
-    context_keywords: tuple[str, ...]  # keywords of earlier turns
+    context_terms: tuple[str, ...]  # match terms of earlier turns
 
 
 def contextualize(question: str, history: list[dict[str, str]] | None) -> Contextualized:
@@ -38,7 +40,7 @@ def contextualize(question: str, history: list[dict[str, str]] | None) -> Contex
         rewritten = _swap_entity(last, ellipsis.group("topic"))
         return Contextualized(rewritten, rewritten, ())
     if _ANAPHORA.search(question) or len(keywords(question)) <= 3:
-        return Contextualized(question, f"{last} {question}", tuple(keywords(last)))
+        return Contextualized(question, f"{last} {question}", tuple(content_terms(normalize(last))))
     return Contextualized(question, question, ())
 
 

@@ -63,11 +63,11 @@ class QA:
         hits = self.index.search(turn.retrieval_query, max(k, extract.CANDIDATE_PASSAGES), retriever,
                                  query_vector=query_vector)
         passages = [passage(snapshot, hit) for hit in hits[:k]]
-        scored = extract.score_sentences(analysis, hits, snapshot, query_vector, turn.context_keywords)
-        if not scored or not extract.is_answerable(analysis, scored[0]):
+        scored = extract.score_sentences(analysis, hits, snapshot, query_vector, turn.context_terms)
+        chosen = extract.select(analysis, scored, snapshot)
+        if not chosen:
             confidence = extract.confidence(analysis, scored[0]) if scored else 0.0
             return _answer_object(question, extract.NO_ANSWER, False, confidence, None, [], passages)
-        chosen = extract.choose(analysis, scored, snapshot)
         citations = [citation(snapshot, item.row, n) for n, item in enumerate(chosen, start=1)]
         text = "".join(f"{item['quote']}[{item['n']}]" for item in citations)
         return _answer_object(question, text, True, extract.confidence(analysis, chosen[0]),

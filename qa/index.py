@@ -9,10 +9,13 @@ so a search sees either the old or the new state, never half of a change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import math
 import os
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,7 @@ from qa.chunking import article_sentences, chunk_article
 from qa.errors import IndexMissing, QAError
 from qa.models import Article
 from qa.store import PreparedArticle, Store
+from qa.textnorm import compact
 from qa.tokens import tokenize
 
 DATA_DIR_ENV = "QA_DATA_DIR"
@@ -100,6 +104,19 @@ class Snapshot:
 
     def chunk_sentences(self, chunk: ChunkRow) -> range:
         return range(chunk.first_row, chunk.last_row + 1)
+
+    @functools.cached_property
+    def term_frequency(self) -> Counter[str]:
+        """In how many chunks each character bigram occurs: rare bigrams are the telling ones."""
+        counts: Counter[str] = Counter()
+        for chunk in self.chunks:
+            text = compact(chunk.text)
+            counts.update({text[i : i + 2] for i in range(len(text) - 1)})
+        return counts
+
+    def term_weight(self, term: str) -> float:
+        """Inverse document frequency of a match term over the chunks (unseen terms weigh most)."""
+        return math.log((len(self.chunks) + 1) / (self.term_frequency.get(term, 0) + 0.5))
 
 
 @dataclass

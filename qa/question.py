@@ -24,6 +24,12 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _LATIN = re.compile(r"[a-z]")
+# Question words say what is asked, not what the evidence contains; particles carry nothing.
+_QUESTION_WORDS = re.compile(
+    r"什么时候|什么|多少|哪些|哪几|哪个|哪里|哪儿|哪一?[天年位]|为什么|为何|怎么样?|如何|怎样|是否|有没有|谁|几|请问|"
+    r"[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]"
+)
+_TERM = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -32,7 +38,10 @@ class Question:
     text: str
     answer_type: str  # list, date, number, person, place, reason, method or factoid
     keywords: tuple[str, ...]  # jieba tokens, stopwords and question words removed
+    terms: tuple[str, ...]  # character bigrams of the content, and whole Latin/number tokens
     english: bool  # mostly Latin script: keywords will not match Chinese evidence
+    units: frozenset[str] = frozenset()  # measure words a quantity answer may carry (empty: any)
+    role: str | None = None  # a specific title asked about (主任, 书记, …): the answer names its holder
 
     @property
     def wants_span(self) -> bool:
@@ -43,4 +52,48 @@ def analyze(text: str) -> Question:
     normalized = normalize(text)
     answer_type = next((name for name, pattern in _TYPE_PATTERNS if pattern.search(normalized)), "factoid")
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
-    return Question(text, answer_type, tuple(keywords(text)), english)
+    return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(normalized)), english,
+                    expected_units(normalized) if answer_type == "number" else frozenset(),
+                    _asked_role(normalized) if answer_type == "person" else None)
+
+
+# Measure words that answer for one another: 多少位代表 is answered by 50名, 多少条 by 33项.
+_UNIT_GROUPS = [
+    frozenset("位名人"), frozenset("条项款"), frozenset("家所个"), frozenset(["人次"]), frozenset("篇"),
+    frozenset("件"), frozenset("场"), frozenset("次"), frozenset("轮"), frozenset("届"), frozenset("天日"),
+    frozenset("年"), frozenset("岁"), frozenset("吨"), frozenset("辆"), frozenset("台"), frozenset("户"),
+]
+_MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|多少钱|补贴|利润|产值")
+_ASKED_UNIT = re.compile(r"(?:多少|几)(人次|[位名人条项款家所篇件场次轮届天日年岁吨辆台户])")
+_ROLES = re.compile(r"董事长|总经理|秘书长|主任|主席|书记|局长|厂长|院长|校长|部长|会长|队长|经理|站长|所长")
+
+
+def expected_units(normalized: str) -> frozenset[str]:
+    """Measure words a quantity answering this question may carry; empty when anything goes."""
+    if _MONEY.search(normalized):
+        return frozenset(["元"])
+    asked = _ASKED_UNIT.search(normalized)
+    if not asked:
+        return frozenset()
+    unit = asked.group(1)
+    return next((group for group in _UNIT_GROUPS if unit in group), frozenset([unit]))
+
+
+def _asked_role(normalized: str) -> str | None:
+    match = _ROLES.search(normalized)
+    return match.group() if match else None
+
+
+def content_terms(normalized: str) -> list[str]:
+    """Segmentation-free match units: Han character bigrams within runs, Latin words and numbers.
+
+    jieba often cuts a question and its evidence differently (被任为主教 → 任/为主/教), bigrams
+    do not care.
+    """
+    terms: list[str] = []
+    for run in _TERM.findall(_QUESTION_WORDS.sub(" ", normalized)):
+        if run.isascii() or len(run) == 1:
+            terms.append(run)
+        else:
+            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return list(dict.fromkeys(terms))

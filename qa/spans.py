@@ -7,6 +7,7 @@ import re
 
 import jieba.posseg
 
+from qa.question import Question
 from qa.textnorm import normalize
 
 _DIGITS = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
@@ -125,13 +126,35 @@ def _is_place(word: tuple[str, str, int]) -> bool:
     return word[1] in ("ns", "nt") or (len(word[0]) >= 2 and _PLACE_SUFFIX.search(word[0]) is not None)
 
 
-def best_span(sentence: str, answer_type: str, question: str, keywords: tuple[str, ...]) -> str | None:
-    """The candidate nearest to the question's keywords that the question does not already say."""
-    asked = normalize(question)
+def typed_candidates(sentence: str, question: Question) -> list[tuple[int, int]]:
+    """Candidates of the question's answer type that also fit its constraints: the measure word
+    of a quantity (多少件 → 件), the title held by a person (主任 → a name beside 主任)."""
+    found = candidates(sentence, question.answer_type)
+    if question.units:
+        found = [(start, end) for start, end in found if _unit_of(sentence[start:end]) in question.units]
+    if question.role and question.role not in sentence:
+        return []
+    return found
+
+
+def _unit_of(quantity: str) -> str:
+    """The measure word a quantity ends with (元 for any amount of money, '' for none)."""
+    stripped = re.sub(r"(?:以上|左右|多)$", "", quantity)
+    if stripped.endswith("元"):
+        return "元"
+    if stripped.endswith("人次"):
+        return "人次"
+    return stripped[-1] if stripped and not stripped[-1].isdigit() else ""
+
+
+def best_span(sentence: str, question: Question) -> str | None:
+    """The fitting candidate nearest to the question's keywords that the question does not already say."""
+    asked = normalize(question.text)
     normalized = normalize(sentence)
-    anchors = [match.start() for keyword in keywords for match in re.finditer(re.escape(keyword), normalized)]
+    anchors = [match.start() for keyword in question.keywords
+               for match in re.finditer(re.escape(keyword), normalized)]
     best: tuple[float, str] | None = None
-    for start, end in candidates(sentence, answer_type):
+    for start, end in typed_candidates(sentence, question):
         text = sentence[start:end].strip()
         if not text or normalize(text) in asked:
             continue
