@@ -36,6 +36,20 @@ def timed(function, repeat: int = 1) -> list[float]:
     return samples
 
 
+def build_model(name: str, corpus: list[list[str]]):
+    """Index the corpus with one library; return its query -> scores function."""
+    if name == "rank_bm25":
+        return BM25Okapi(corpus).get_scores
+    model = bm25s.BM25()
+    model.index(corpus, show_progress=False)
+
+    def score(tokens: list[str]) -> np.ndarray:
+        known = [token for token in tokens if token in model.vocab_dict]
+        return model.get_scores(known) if known else np.zeros(len(corpus))
+
+    return score
+
+
 def main() -> None:
     folders = [Path(arg) for arg in sys.argv[1:]] or [Path("seeds"), Path("tests/data/cmrc/corpus")]
     base = [tokenize(text) for text in pieces([f for f in folders if f.exists()])]
@@ -46,19 +60,9 @@ def main() -> None:
     print("|---|---|---|---|---|")
     okapi_top = None
     for name in ("rank_bm25", "bm25s"):
-        if name == "rank_bm25":
-            build = timed(lambda: BM25Okapi(corpus))
-            model = BM25Okapi(corpus)
-            score = model.get_scores
-        else:
-            build = timed(lambda: bm25s.BM25().index(corpus, show_progress=False))
-            model = bm25s.BM25()
-            model.index(corpus, show_progress=False)
-
-            def score(tokens, model=model):
-                known = [token for token in tokens if token in model.vocab_dict]
-                return model.get_scores(known) if known else np.zeros(len(corpus))
-        latencies = [sample for query in queries for sample in timed(lambda q=query: score(q), repeat=5)]
+        build = timed(lambda name=name: build_model(name, corpus))
+        score = build_model(name, corpus)
+        latencies = [sample for query in queries for sample in timed(lambda q=query, score=score: score(q), repeat=5)]
         top = [set(np.argsort(-np.asarray(score(query)))[:10]) for query in queries]
         okapi_top = okapi_top or top
         agreement = statistics.mean(len(a & b) / 10 for a, b in zip(top, okapi_top, strict=True))

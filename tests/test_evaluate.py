@@ -39,7 +39,9 @@ def test_abstentions_list_recall_and_summary():
         score_item(item(type="unanswerable", answers=[]), result("没有", [], answerable=False), 0.010),
         score_item(item(type="unanswerable", answers=[]), result("乱答[1]", ["a.txt"]), 0.020),
         score_item(item(), result("资料中没有", [], answerable=False), 0.030),
-        score_item(item(type="list", mode="all", answers=["甲", "乙", "丙", "丁"]), result("甲乙丙[1]", ["a.txt"]), 0.040),
+        score_item(
+            item(type="list", mode="all", answers=["甲", "乙", "丙", "丁"]), result("甲乙丙[1]", ["a.txt"]), 0.040
+        ),
         score_item(item(type="followup", lang="en"), result("21项[1]", ["a.txt"]), 0.050),
     ]
     summary = summarize(rows)

@@ -12,7 +12,9 @@ def texts(sentence: str) -> list[str]:
 
 def test_splits_on_chinese_terminators_and_keeps_closing_quotes():
     text = "他说：“全区组建率83%。”新增会员21.97万人！真的吗？是的；这样……好的\n第二段。"
-    assert texts(text) == ["他说：“全区组建率83%。”", "新增会员21.97万人！", "真的吗？", "是的；", "这样……", "好的", "第二段。"]
+    assert texts(text) == [
+        "他说：“全区组建率83%。”", "新增会员21.97万人！", "真的吗？", "是的；", "这样……", "好的", "第二段。"
+    ]
 
 
 def test_decimal_points_and_half_width_punctuation():
