@@ -61,7 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="comma-separated retrievers to compare (default: hybrid,dense,bm25)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     evaluate.add_argument("--out", type=Path, help="write one JSON row per question (and retriever) here")
+
+    serve = command("serve", run_serve, "serve the REST API, the OpenAI-compatible API and the web UI")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    serve.add_argument("--threads", type=_positive, default=4, help="request threads (default 4)")
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def _answer_options(parser: argparse.ArgumentParser) -> None:
@@ -151,6 +163,12 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"{len(items)} questions from {args.questions}\n")
         print(format_table(summaries))
     return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from qa.server.serve import serve
+
+    return serve(args.data_dir, args.model, args.host, args.port, args.threads)
 
 
 def format_answer(result: dict) -> str:

@@ -1,0 +1,30 @@
+"""The web service: the product's API, the OpenAI-compatible API and the chat page in one Flask app."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+
+from qa.engine import QA
+from qa.server import api, errors, openai_compat, openapi, web
+from qa.server.payload import MAX_BODY_BYTES
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application; ``config`` may hold DATA_DIR and MODEL, or a ready ``QA`` under "QA".
+
+    The engine is loaded here, once per process, and shared by every request thread: its
+    reads work on an immutable snapshot, so they need no lock of ours.
+    """
+    app = Flask(__name__, static_folder=None)
+    app.config.update(DATA_DIR=None, MODEL=None, QA=None, WEB_DIR=web.WEB_DIR, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.config.update(config or {})
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False  # the answer object reads best in its own order
+    app.extensions["qa"] = app.config["QA"] or QA.open(app.config["DATA_DIR"], model=app.config["MODEL"])
+    app.extensions["started"] = int(time.time())
+    errors.register(app)
+    for blueprint in (api.bp, openai_compat.bp, openapi.bp, web.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,67 @@
+"""The product's own API under /api: answers (JSON or server-sent events), search, documents, status."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from qa.engine import MAX_K, QA
+from qa.server import payload, streaming
+from qa.server.payload import ApiError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def engine() -> QA:
+    return current_app.extensions["qa"]
+
+
+@bp.post("/ask")
+def ask() -> Response:
+    body = payload.json_body()
+    return _answer(payload.question(body.get("question")), [], body)
+
+
+@bp.post("/chat")
+def chat() -> Response:
+    body = payload.json_body()
+    question, history = payload.conversation(payload.messages(body.get("messages"), payload.CHAT_ROLES))
+    return _answer(question, history, body)
+
+
+def _answer(question: str, history: list[dict[str, str]], body: dict) -> Response:
+    k, retriever = payload.answer_options(body)
+    stream = payload.wants_stream(body)
+    # The answer is complete before the first byte goes out, so a failure is still a plain JSON
+    # error with its status code rather than a stream cut short.
+    answer = engine().ask(question, history=history, k=k, retriever=retriever)
+    if stream:
+        return streaming.event_stream(streaming.answer_events(answer))
+    return jsonify(answer)
+
+
+@bp.get("/search")
+def search() -> Response:
+    query = payload.question(request.args.get("q"), "q")
+    k = payload.query_integer("k", 10, 1, MAX_K)
+    retriever = payload.retriever(request.args.get("retriever"))
+    return jsonify({"query": query, "passages": engine().search(query, k=k, retriever=retriever)})
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str) -> Response:
+    found = engine().document(doc_id)
+    if found is None:
+        raise ApiError(404, "document_not_found", f"no document with id {doc_id!r}")
+    return jsonify(found)
+
+
+@bp.get("/health")
+def health() -> Response:
+    stats = engine().stats()
+    return jsonify({"status": "ok", "documents": stats["documents"], "model": stats["model"]})
+
+
+@bp.get("/stats")
+def stats() -> Response:
+    # The data directory is a path on the server's disk: not the clients' business.
+    return jsonify({key: value for key, value in engine().stats().items() if key != "data_dir"})

@@ -1,0 +1,33 @@
+"""Shared fixtures: one index of the seed newspapers per test session, and the web app over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seed_qa(tmp_path_factory):
+    """A ``QA`` over the five seed files, indexed once (embedding them is the slow part)."""
+    from qa.engine import QA
+
+    qa = QA.open(tmp_path_factory.mktemp("seed-index"), create=True)
+    report, errors = qa.add_paths([SEEDS])
+    assert not errors, errors
+    assert len(report.added_sources) == 5
+    return qa
+
+
+@pytest.fixture
+def app(seed_qa):
+    from qa.server import create_app
+
+    return create_app({"QA": seed_qa, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
