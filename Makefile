@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 DATA_DIR ?= data
 EXAMPLE_QUESTION ?= 新疆今年新增了多少工会会员？
 
-.PHONY: run test test-fast index lint bench clean
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast index install browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +22,21 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Re-indexing is cheap when nothing changed (content hashes, embedding cache), so run it every time.
 index: install
 	$(BIN)/qa index seeds --data-dir $(DATA_DIR)
 
 run: index
-	$(BIN)/qa ask "$(EXAMPLE_QUESTION)" --data-dir $(DATA_DIR)
+	$(BIN)/qa serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-test: install
+# The UI tests drive Debian's chromium; CJK fonts make the screenshots readable. Installed when
+# missing and we may (root with apt); otherwise those tests skip and say why.
+browser:
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
