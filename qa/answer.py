@@ -17,23 +17,23 @@ import numpy as np
 from qa.index import Hit, Snapshot
 from qa.question import Question
 from qa.spans import best_span, typed_candidates
-from qa.textnorm import compact
+from qa.textnorm import compact, match_form
 
 NO_ANSWER = "资料中没有找到相关答案。"
 CANDIDATE_PASSAGES = 8
 MAX_LIST_ITEMS = 5
 
 # Weights of the sentence score; see bench/README for how they were chosen on the dev set.
-W_DENSE = 4.0
+W_DENSE = 2.5
 W_COVERAGE = 1.0
-W_TYPE = 0.5
-W_PASSAGE = 0.3
+W_TYPE = 0.75
+W_PASSAGE = 0.2
 # Abstain when the best sentence covers less than this share of the question's keywords
 # (English questions are judged on dense similarity instead).
 MIN_COVERAGE = 0.15
 MIN_ENGLISH_DENSE = 0.77
 # A typed sentence may trail the best one by this much and still be preferred to it.
-TYPED_MARGIN = 0.5
+TYPED_MARGIN = 0.2
 LIST_MARGIN = 0.25
 
 
@@ -42,22 +42,34 @@ class ScoredSentence:
     row: int  # row in Snapshot.sentences
     score: float
     dense: float
-    coverage: float
+    coverage: float  # topical coverage of the question's terms, which ranks sentences
+    support: float  # what the sentence and its neighbours say themselves, which may answer
     typed: bool
     passage_rank: int
 
 
-def coverage(terms: tuple[str, ...], weight: Callable[[str], float], text: str, context: str) -> float:
-    """IDF-weighted share of ``terms`` found in ``text`` (full credit) or ``context`` (half)."""
-    total = found = 0.0
+def coverage(terms: tuple[str, ...], weight: Callable[[str], float], text: str, context: str,
+             title: str) -> tuple[float, float]:
+    """IDF-weighted shares of ``terms`` the sentence ``text`` covers: (topical, support).
+
+    Every sentence of an article is about its headline's subject, named there or not, so for
+    ranking (topical) a term in the title counts as in the sentence. To claim an answer
+    (support) the sentence must say it itself: title and neighbouring sentences count half.
+    """
+    total = topical = support = 0.0
     for term in terms:
         term_weight = weight(term)
         total += term_weight
         if term in text:
-            found += term_weight
+            topical += term_weight
+            support += term_weight
+        elif term in title:
+            topical += term_weight
+            support += term_weight / 2
         elif term in context:
-            found += term_weight / 2
-    return found / total if total else 0.0
+            topical += term_weight / 2
+            support += term_weight / 2
+    return (topical / total, support / total) if total else (0.0, 0.0)
 
 
 def score_sentences(question: Question, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray,
@@ -76,14 +88,14 @@ def score_sentences(question: Question, hits: list[Hit], snapshot: Snapshot, que
     scored: list[ScoredSentence] = []
     for row, similarity in zip(ordered, dense, strict=True):
         sentence = snapshot.sentences[row]
-        text = compact(sentence.text)
-        context = compact(_neighbours(snapshot, row) + snapshot.documents[sentence.doc_id].title)
-        covered = coverage(terms, snapshot.term_weight, text, context)
+        covered, support = coverage(terms, snapshot.term_weight, match_form(sentence.text),
+                                    match_form(_neighbours(snapshot, row)),
+                                    match_form(snapshot.documents[sentence.doc_id].title))
         typed = bool(typed_candidates(sentence.text, question)) if question.wants_span else False
         rank = rows[row]
         score = (W_DENSE * (float(similarity) - best_dense) + W_COVERAGE * covered + W_TYPE * typed
                  + W_PASSAGE / (1 + rank))
-        scored.append(ScoredSentence(row, score, float(similarity), covered, typed, rank))
+        scored.append(ScoredSentence(row, score, float(similarity), covered, support, typed, rank))
     scored.sort(key=lambda item: -item.score)
     return scored
 
@@ -100,8 +112,8 @@ def confidence(question: Question, best: ScoredSentence) -> float:
     """A 0..1 belief that the best sentence answers the question."""
     if question.english:
         return float(np.clip((best.dense - 0.75) / 0.15, 0.0, 1.0))
-    typed = 1.0 if best.typed or not question.wants_span else 0.6
-    return float(np.clip(best.coverage, 0.0, 1.0) * typed)
+    typed = 1.0 if best.typed or not question.must_fit else 0.6
+    return float(np.clip(best.support, 0.0, 1.0) * typed)
 
 
 def select(question: Question, scored: list[ScoredSentence], snapshot: Snapshot) -> list[ScoredSentence]:
@@ -114,7 +126,7 @@ def select(question: Question, scored: list[ScoredSentence], snapshot: Snapshot)
     if not scored:
         return []
     best = scored[0]
-    if question.wants_span:
+    if question.must_fit:
         typed = next((item for item in scored if item.typed), None)
         if typed is None or typed.score < best.score - TYPED_MARGIN:
             return []
@@ -139,7 +151,7 @@ def select(question: Question, scored: list[ScoredSentence], snapshot: Snapshot)
 def _strong_enough(question: Question, best: ScoredSentence) -> bool:
     if question.english:
         return best.dense >= MIN_ENGLISH_DENSE
-    return best.coverage >= MIN_COVERAGE
+    return best.support >= MIN_COVERAGE
 
 
 def span_for(question: Question, snapshot: Snapshot, item: ScoredSentence) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qa import answer as extract
 from qa.conversation import contextualize
+from qa.crosslingual import pinyin_names
 from qa.errors import QAError
 from qa.index import RETRIEVERS, AddReport, Hit, NewsIndex, Snapshot
 from qa.question import analyze
@@ -59,11 +60,15 @@ class QA:
         turn = contextualize(question, history)
         analysis = analyze(turn.question)
         snapshot = self.index.snapshot
-        query_vector = self.index.encoder.encode_query(turn.retrieval_query)
-        hits = self.index.search(turn.retrieval_query, max(k, extract.CANDIDATE_PASSAGES), retriever,
+        retrieval_query, context_terms = turn.retrieval_query, turn.context_terms
+        if analysis.english:
+            names = tuple(pinyin_names(turn.question, snapshot))
+            retrieval_query, context_terms = " ".join((retrieval_query, *names)), context_terms + names
+        query_vector = self.index.encoder.encode_query(retrieval_query)
+        hits = self.index.search(retrieval_query, max(k, extract.CANDIDATE_PASSAGES), retriever,
                                  query_vector=query_vector)
         passages = [passage(snapshot, hit) for hit in hits[:k]]
-        scored = extract.score_sentences(analysis, hits, snapshot, query_vector, turn.context_terms)
+        scored = extract.score_sentences(analysis, hits, snapshot, query_vector, context_terms)
         chosen = extract.select(analysis, scored, snapshot)
         if not chosen:
             confidence = extract.confidence(analysis, scored[0]) if scored else 0.0

@@ -30,7 +30,7 @@ from qa.chunking import article_sentences, chunk_article
 from qa.errors import IndexMissing, QAError
 from qa.models import Article
 from qa.store import PreparedArticle, Store
-from qa.textnorm import compact
+from qa.textnorm import match_form
 from qa.tokens import tokenize
 
 DATA_DIR_ENV = "QA_DATA_DIR"
@@ -110,7 +110,7 @@ class Snapshot:
         """In how many chunks each character bigram occurs: rare bigrams are the telling ones."""
         counts: Counter[str] = Counter()
         for chunk in self.chunks:
-            text = compact(chunk.text)
+            text = match_form(chunk.text)
             counts.update({text[i : i + 2] for i in range(len(text) - 1)})
         return counts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.textnorm import normalize
+from qa.textnorm import digit_counts, normalize
 from qa.tokens import keywords
 
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
@@ -18,7 +18,11 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("person", re.compile(
         r"谁|哪位|姓名|(?:主席|书记|负责人|姑娘|小伙|师傅|工匠|劳模|记者|主任|局长|经理|队长|总统|代表)(?:的名字)?叫什么"
         r"|who\b|whom\b")),
-    ("place", re.compile(r"哪里|哪儿|在哪|什么地方|哪个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪座|where\b")),
+    # 在哪 asks where, 在哪个公众号 asks which one.
+    ("place", re.compile(
+        r"哪里|哪儿|在哪(?![个家款部本首支所项种条位])|什么地方|哪个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪座"
+        r"|where\b")),
+    ("name", re.compile(r"哪[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),
     ("method", re.compile(r"怎么|如何|怎样|通过什么|采取了?什么|how\b")),
 ]
@@ -29,14 +33,15 @@ _QUESTION_WORDS = re.compile(
     r"什么时候|什么|多少|哪些|哪几|哪个|哪里|哪儿|哪一?[天年位]|为什么|为何|怎么样?|如何|怎样|是否|有没有|谁|几|请问|"
     r"[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]"
 )
-_TERM = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
+# A small count written before Han text joins it ("3年" of 这三年), as evidence writes it (近3年来).
+_TERM = re.compile(r"(?:[0-9]{1,2}(?=[\u4e00-\u9fff]))?[\u4e00-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
 class Question:
     text: str
-    answer_type: str  # list, date, number, person, place, reason, method or factoid
+    answer_type: str  # list, date, number, person, place, name, reason, method or factoid
     keywords: tuple[str, ...]  # jieba tokens, stopwords and question words removed
     terms: tuple[str, ...]  # character bigrams of the content, and whole Latin/number tokens
     english: bool  # mostly Latin script: keywords will not match Chinese evidence
@@ -45,6 +50,12 @@ class Question:
 
     @property
     def wants_span(self) -> bool:
+        return self.answer_type in ("number", "date", "person", "place", "name")
+
+    @property
+    def must_fit(self) -> bool:
+        """Only a sentence holding an answer of the type can answer. A name (哪个公众号) is often
+        written without the quotes or tags that let us spot one, so it only earns a bonus."""
         return self.answer_type in ("number", "date", "person", "place")
 
 
@@ -52,7 +63,7 @@ def analyze(text: str) -> Question:
     normalized = normalize(text)
     answer_type = next((name for name, pattern in _TYPE_PATTERNS if pattern.search(normalized)), "factoid")
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
-    return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(normalized)), english,
+    return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
                     expected_units(normalized) if answer_type == "number" else frozenset(),
                     _asked_role(normalized) if answer_type == "person" else None)
 

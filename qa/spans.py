@@ -1,4 +1,4 @@
-"""Short answer spans inside a sentence: numbers with measure words, dates, people, places."""
+"""Short answer spans inside a sentence: numbers with measure words, dates, people, places, names."""
 
 from __future__ import annotations
 
@@ -55,9 +55,17 @@ def candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
         return _people(sentence)
     if answer_type == "place":
         return _places(sentence) + [match.span(1) for match in _QUOTED.finditer(sentence)]
+    if answer_type == "name":
+        return [match.span(1) for match in _QUOTED.finditer(sentence)] + _proper_nouns(sentence)
     if answer_type == "factoid":
         return [match.span(1) for match in _QUOTED.finditer(sentence)]
     return []
+
+
+def _proper_nouns(sentence: str) -> list[tuple[int, int]]:
+    """Organisation and other proper-noun words (jieba's nt, nz) of two characters or more."""
+    return [(start, start + len(word)) for word, flag, start in _cut(sentence)
+            if flag in ("nt", "nz") and len(word) > 1]
 
 
 _BARE_NUMBER = re.compile(rf"(?:{_DIGITS}|{_HAN_DIGITS})")
@@ -66,9 +74,10 @@ _BARE_NUMBER = re.compile(rf"(?:{_DIGITS}|{_HAN_DIGITS})")
 def _is_quantity(text: str) -> bool:
     """A count or amount answers "多少": a number with a measure word, magnitude or %, or an ordinal.
 
-    Bare numbers are mostly parts of dates, codes or names, and single 一/二 are words, not counts.
+    Bare numbers are mostly parts of dates, codes or names, single 一/二 are words, not counts,
+    and 一 with a measure word (是一项长期性工作) is mostly the indefinite article.
     """
-    if _BARE_NUMBER.fullmatch(text) or re.fullmatch(r"第?[一二两]", text):
+    if _BARE_NUMBER.fullmatch(text) or re.fullmatch(r"第?[一二两]|一[^\d万亿千百多余]", text):
         return False
     return bool(re.search(r"[0-9０-９零一二两三四五六七八九十百千]", text))
 

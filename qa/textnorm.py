@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 import opencc
@@ -21,3 +22,30 @@ def normalize(text: str) -> str:
 def compact(text: str) -> str:
     """Normalised text with all whitespace removed, for containment checks."""
     return "".join(normalize(text).split())
+
+
+_HAN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# A small count in Han numerals before a measure word (三年, 十二个): news writes the same counts
+# in digits (近3年来), so matching reads both as digits.
+_HAN_COUNT = re.compile(
+    r"(?<![零〇一二两三四五六七八九十百千万亿])"
+    r"([一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
+    r"(?=[年个名项家天月次位人条届轮岁倍周])"
+)
+
+
+def _han_count(numeral: str) -> str:
+    if "十" not in numeral:
+        return str(_HAN_DIGIT[numeral])
+    tens, _, ones = numeral.partition("十")
+    return str(_HAN_DIGIT.get(tens, 1) * 10 + _HAN_DIGIT.get(ones, 0))
+
+
+def digit_counts(text: str) -> str:
+    """``text`` with small Han-numeral counts written in digits."""
+    return _HAN_COUNT.sub(lambda match: _han_count(match.group()), text)
+
+
+def match_form(text: str) -> str:
+    """The form in which question terms are looked up in evidence: compact, counts in digits."""
+    return digit_counts(compact(text))
