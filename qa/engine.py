@@ -9,6 +9,7 @@ from pathlib import Path
 from qa import answer as extract
 from qa.conversation import contextualize
 from qa.crosslingual import pinyin_names
+from qa.dedup import distinct
 from qa.errors import QAError
 from qa.index import RETRIEVERS, AddReport, Hit, NewsIndex, Snapshot
 from qa.question import analyze
@@ -67,9 +68,10 @@ class QA:
         query_vector = self.index.encoder.encode_query(retrieval_query)
         hits = self.index.search(retrieval_query, max(k, extract.CANDIDATE_PASSAGES), retriever,
                                  query_vector=query_vector)
-        passages = [passage(snapshot, hit) for hit in hits[:k]]
+        passages = [passage(snapshot, hits[i]) for i in distinct([hit.chunk.text for hit in hits])[:k]]
         scored = extract.score_sentences(analysis, hits, snapshot, query_vector, context_terms)
-        chosen = extract.select(analysis, scored, snapshot)
+        calibration = extract.CALIBRATIONS.get(self.index.model_name, extract.UNCALIBRATED)
+        chosen = extract.select(analysis, scored, snapshot, calibration)
         if not chosen:
             confidence = extract.confidence(analysis, scored[0]) if scored else 0.0
             return _answer_object(question, extract.NO_ANSWER, False, confidence, None, [], passages)
@@ -83,7 +85,9 @@ class QA:
         if not 1 <= k <= MAX_K:
             raise QAError(f"k must be between 1 and {MAX_K}")
         snapshot = self.index.snapshot
-        return [passage(snapshot, hit) for hit in self.index.search(query, k, retriever)]
+        # Fetched with room to spare, so that k remain once near-duplicates are dropped.
+        hits = self.index.search(query, min(2 * k, MAX_K), retriever)
+        return [passage(snapshot, hits[i]) for i in distinct([hit.chunk.text for hit in hits])[:k]]
 
     def document(self, doc_id: str) -> dict | None:
         return self.index.document(doc_id)

@@ -8,6 +8,7 @@ import pytest
 
 from qa.answer import coverage
 from qa.crosslingual import pinyin_names
+from qa.dedup import bigrams, distinct, near_duplicate
 from qa.evaluate import evaluate, load_items
 from qa.question import analyze
 from qa.spans import candidates
@@ -67,3 +68,22 @@ def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
     topical, support = coverage(terms, lambda term: 1.0, "该路开辟于1789年", "", "瓦格兰大街")
     assert topical == pytest.approx(1.0)
     assert support == pytest.approx((1 + 0.5 + 0.5) / 3)
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样？", "北京有多少人口？", "足球世界杯冠军是哪个国家？"])
+def test_questions_about_nothing_indexed_are_not_answered(seed_qa, question):
+    result = seed_qa.ask(question)
+    assert not result["answerable"] and result["citations"] == [] and result["passages"]
+
+
+def test_near_duplicates_are_shown_once():
+    story = "密云区总工会为劳模免费体检，体检项目包括内科、腹部彩超、胸部CT等共计21项。"
+    reprint = "北京密云区总工会为劳模免费体检，体检项目包括内科、腹部彩超、胸部CT等共计21项。"
+    other = "密云区总工会还为一线职工送去了冬季慰问品。"
+    assert distinct([story, reprint, other, story]) == [0, 2]
+
+
+def test_passages_of_an_answer_are_distinct(seed_qa):
+    passages = seed_qa.ask("新疆今年新增了多少工会会员？", k=8)["passages"]
+    shapes = [bigrams(item["text"]) for item in passages]
+    assert not any(near_duplicate(a, b) for i, a in enumerate(shapes) for b in shapes[i + 1 :])

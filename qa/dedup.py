@@ -1,0 +1,31 @@
+"""Near-duplicate texts (a story reprinted, a chunk overlapping its neighbour) shown once."""
+
+from __future__ import annotations
+
+from qa.textnorm import compact
+
+# Share of the shorter text's character bigrams found in the longer one: reprints with an edited
+# word or two score above it, two sentences on the same topic stay far below.
+NEAR_DUPLICATE = 0.8
+
+
+def bigrams(text: str) -> frozenset[str]:
+    text = compact(text)
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset([text])
+
+
+def near_duplicate(first: frozenset[str], second: frozenset[str]) -> bool:
+    """Whether two texts, given as their ``bigrams``, say the same thing."""
+    return len(first & second) >= NEAR_DUPLICATE * min(len(first), len(second))
+
+
+def distinct(texts: list[str]) -> list[int]:
+    """Positions of the texts that are no near-duplicate of an earlier one, in order."""
+    kept: list[int] = []
+    shapes: list[frozenset[str]] = []
+    for position, text in enumerate(texts):
+        shape = bigrams(text)
+        if not any(near_duplicate(shape, other) for other in shapes):
+            kept.append(position)
+            shapes.append(shape)
+    return kept
