@@ -31,15 +31,22 @@ class Contextualized:
 
 
 def contextualize(question: str, history: list[dict[str, str]] | None) -> Contextualized:
-    previous = [turn["content"] for turn in (history or []) if turn.get("role") == "user" and turn.get("content")]
+    asked = [turn["content"] for turn in (history or []) if turn.get("role") == "user" and turn.get("content")]
+    return _resolve(question, asked)
+
+
+def _resolve(question: str, previous: list[str]) -> Contextualized:
     if not previous:
         return Contextualized(question, question, ())
-    last = previous[-1]
+    # The previous question may itself have leant on the one before ("它是在哪个城市启动的？"):
+    # read it resolved, so that a chain of follow-ups keeps the conversation's subject.
+    before = _resolve(previous[-1], previous[:-1])
     ellipsis = _ELLIPSIS.match(question.strip())
     if ellipsis:
-        rewritten = _swap_entity(last, ellipsis.group("topic"))
+        rewritten = _swap_entity(before.question, ellipsis.group("topic"))
         return Contextualized(rewritten, rewritten, ())
     if _ANAPHORA.search(question) or len(keywords(question)) <= 3:
+        last = before.retrieval_query
         return Contextualized(question, f"{last} {question}", tuple(content_terms(normalize(last))))
     return Contextualized(question, question, ())
 

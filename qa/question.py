@@ -75,6 +75,8 @@ _UNIT_GROUPS = [
     frozenset("年"), frozenset("岁"), frozenset("吨"), frozenset("辆"), frozenset("台"), frozenset("户"),
 ]
 _MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|多少钱|补贴|利润|产值")
+_DURATION = re.compile(r"多长时间|多久|多少(?:年|天|个月|小时|分钟)|几(?:年|天|个月|小时|分钟)|how long")
+_TIME_UNITS = frozenset(["年", "天", "日", "月", "周", "小时", "分钟", "秒"])
 _ASKED_UNIT = re.compile(r"(?:多少|几)(人次|[位名人条项款家所篇件场次轮届天日年岁吨辆台户])")
 _ROLES = re.compile(r"董事长|总经理|秘书长|主任|主席|书记|局长|厂长|院长|校长|部长|会长|队长|经理|站长|所长")
 
@@ -83,6 +85,8 @@ def expected_units(normalized: str) -> frozenset[str]:
     """Measure words a quantity answering this question may carry; empty when anything goes."""
     if _MONEY.search(normalized):
         return frozenset(["元"])
+    if _DURATION.search(normalized):
+        return _TIME_UNITS
     asked = _ASKED_UNIT.search(normalized)
     if not asked:
         return frozenset()

@@ -10,11 +10,13 @@ import jieba.posseg
 from qa.question import Question
 from qa.textnorm import normalize
 
-_DIGITS = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
+# 3,724 and 7.14; a range (10-18公分, 9至10月) reads as one quantity.
+_DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
 _HAN_DIGITS = r"[零一二两三四五六七八九十百千]+"
 _MAGNITUDE = r"(?:多|余)?[万亿千百]*(?:多|余)?"
 _UNITS = (
-    "万元|亿元|千元|元|人次|万人|亿人|个百分点|百分点|公里|千米|平方米|米|公斤|千克|吨|小时|分钟|个月|"
+    "万元|亿元|千元|元|美元|港元|人次|万人|亿人|个百分点|百分点|平方公里|平方千米|公里|千米|平方米|米|公尺|公分|厘米|"
+    "毫米|英寸|英尺|英里|海里|公顷|公斤|千克|克|吨|小时|分钟|秒|个月|周|集|季|章|首|卷|"
     "个|名|人|项|家|条|篇|件|次|场|岁|年|天|倍|所|座|户|位|辆|台|套|期|批|支|种|类|轮|处|间|张|份|本|部|"
     "届|款|门|班|组|队|起|例|单|车|枚|箱|袋|斤|亩|%|％"
 )
@@ -26,10 +28,20 @@ DATE = re.compile(
     rf"(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
     rf"|(?:{_DIGITS})年(?:{_DIGITS})月|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
     rf"|{_DIGITS}年"
+    # Centuries, decades, dynasties and seasons date events as well as a calendar date does.
+    rf"|(?:{_DIGITS}|[一二三四五六七八九十]+)世纪(?:{_DIGITS}年代)?(?:初|中|末)?(?:期|叶)?|{_DIGITS}年代"
+    r"|(?:夏|商|周|秦|西汉|东汉|汉|三国|西晋|东晋|晋|南北朝|隋|唐|五代|北宋|南宋|宋|辽|金|元|明|清)(?:朝|代)"
+    r"(?:初年|末年|初期|末期|中期|时期)?|春秋(?:时期)?|战国(?:时期)?"
+    r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"
 )
 _QUOTED = re.compile(r"[“「《]([^”」》]{2,30})[”」》]")
-_PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地)$")
+_PLACE_SUFFIX = re.compile(
+    r"(?:省|市|区|县|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
+    r"山|山脉|洞|城|站|机场|大学|学院|医院|公园|寺|宫)$")
 _NAME_JOINER = "·•"
+# jieba's person tags: Chinese names, transliterated ones, and foreign given+family names.
+_NAME_FLAGS = ("nr", "nrt", "nrfg")
+_LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ ·.-][A-Z][a-z]+)+(?![A-Za-z])")
 
 
 @functools.cache
@@ -52,7 +64,8 @@ def candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "date":
         return [match.span() for match in DATE.finditer(sentence)]
     if answer_type == "person":
-        return _people(sentence)
+        return (_people(sentence) + [match.span() for match in _LATIN_NAME.finditer(sentence)]
+                + _groups_of_people(sentence))
     if answer_type == "place":
         return _places(sentence) + [match.span(1) for match in _QUOTED.finditer(sentence)]
     if answer_type == "name":
@@ -87,7 +100,7 @@ def _people(sentence: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     covered = 0
     for index, (word, flag, start) in enumerate(words):
-        if flag != "nr" or start < covered:
+        if flag not in _NAME_FLAGS or start < covered:
             continue
         first, last = index, index
         # Transliterated minority names (如克亚木·麦提赛地) come out of jieba in pieces around
@@ -108,6 +121,15 @@ def _people(sentence: str) -> list[tuple[int, int]]:
 
 _FUNCTION_FLAGS = {"p", "uj", "ul", "d", "c", "x", "r", "f", "m"}
 _NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng"}
+
+
+# 谁 in news is as often a group (为劳模体检, 帮助农民工) as one named person.
+_PEOPLE_SUFFIX = re.compile(r"(?:员|工|者|模|师|手|户|兵|警|民|众|属|童|孩子|老人|家庭|群体|代表)$")
+
+
+def _groups_of_people(sentence: str) -> list[tuple[int, int]]:
+    return [(start, start + len(word)) for word, flag, start in _cut(sentence)
+            if flag in ("n", "nz", "j") and len(word) > 1 and _PEOPLE_SUFFIX.search(word)]
 
 
 def _namelike(word: tuple[str, str, int]) -> bool:
@@ -151,8 +173,9 @@ def _unit_of(quantity: str) -> str:
     stripped = re.sub(r"(?:以上|左右|多)$", "", quantity)
     if stripped.endswith("元"):
         return "元"
-    if stripped.endswith("人次"):
-        return "人次"
+    for unit in ("人次", "小时", "分钟"):
+        if stripped.endswith(unit):
+            return unit
     return stripped[-1] if stripped and not stripped[-1].isdigit() else ""
 
 
@@ -160,14 +183,16 @@ def best_span(sentence: str, question: Question) -> str | None:
     """The fitting candidate nearest to the question's keywords that the question does not already say."""
     asked = normalize(question.text)
     normalized = normalize(sentence)
-    anchors = [match.start() for keyword in question.keywords
+    anchors = [match.span() for keyword in question.keywords
                for match in re.finditer(re.escape(keyword), normalized)]
     best: tuple[float, str] | None = None
     for start, end in typed_candidates(sentence, question):
         text = sentence[start:end].strip()
         if not text or normalize(text) in asked:
             continue
-        distance = min((abs(anchor - start) for anchor in anchors), default=0)
+        # Characters between the candidate and the keyword: 7.6万名 in 现有7.6万名职工 touches 职工.
+        distance = min((max(0, anchor_start - end, start - anchor_end) for anchor_start, anchor_end in anchors),
+                       default=0)
         if best is None or distance < best[0]:
             best = (distance, text)
     return best[1] if best else None

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from qa.answer import coverage
+from qa.conversation import contextualize
 from qa.crosslingual import pinyin_names
 from qa.dedup import bigrams, distinct, near_duplicate
 from qa.evaluate import evaluate, load_items
 from qa.question import analyze
-from qa.spans import candidates
+from qa.spans import best_span, candidates
 from qa.textnorm import digit_counts, match_form
 
 DEV = Path(__file__).resolve().parents[1] / "eval" / "seed_dev.jsonl"
@@ -87,3 +88,32 @@ def test_passages_of_an_answer_are_distinct(seed_qa):
     passages = seed_qa.ask("新疆今年新增了多少工会会员？", k=8)["passages"]
     shapes = [bigrams(item["text"]) for item in passages]
     assert not any(near_duplicate(a, b) for i, a in enumerate(shapes) for b in shapes[i + 1 :])
+
+
+def test_a_chain_of_follow_ups_keeps_the_conversation_subject():
+    history = [{"role": "user", "content": "湖北启动了什么服务月？"}, {"role": "assistant", "content": "…"},
+               {"role": "user", "content": "它是在哪个城市启动的？"}, {"role": "assistant", "content": "…"}]
+    turn = contextualize("持续多长时间？", history)
+    assert "湖北" in turn.retrieval_query and "湖北" in turn.context_terms
+
+
+def test_how_long_wants_a_duration():
+    assert analyze("服务月持续多长时间？").units == analyze("活动持续了多久？").units
+    sentence = "服务月期间共服务超百万人，活动持续3个月。"
+    assert best_span(sentence, analyze("服务月持续多长时间？")) == "3个月"
+
+
+def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
+    assert seed_qa.ask("淮河能源集团有多少职工？")["span"] == "7.6万名"
+
+
+@pytest.mark.parametrize(("text", "answer_type", "expected"), [
+    ("该桥兴建于19世纪末期。", "date", ["19世纪末期"]),
+    ("太保一职从周朝开始设置。", "date", ["周朝"]),
+    ("库克山高3,724公尺。", "number", ["3,724公尺"]),
+    ("斑海马的体长为10-18公分。", "number", ["10-18公分"]),
+    ("该化石由Samuel Paul Welles发现。", "person", ["Samuel Paul Welles"]),
+    ("区总工会为劳模免费体检。", "person", ["劳模"]),
+])
+def test_answers_of_each_type_are_recognised(text, answer_type, expected):
+    assert [text[start:end] for start, end in candidates(text, answer_type)] == expected
