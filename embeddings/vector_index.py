@@ -95,6 +95,20 @@ class VectorIndex:
         if self.kind == "flat" and len(self) > self.flat_max:
             self._promote()
 
+    def copy(self) -> VectorIndex:
+        """An independent copy (a memory copy of the index: no training, no re-adding), so that a
+        writer can change it while readers keep searching the original."""
+        return VectorIndex(self.dim, faiss.clone_index(self.index), self.flat_max)
+
+    def ids(self) -> np.ndarray:
+        """Every stored id, in no particular order."""
+        if isinstance(self.index, faiss.IndexIDMap | faiss.IndexIDMap2):
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        lists = self.index.invlists
+        parts = [faiss.rev_swig_ptr(lists.get_ids(number), lists.list_size(number)).copy()
+                 for number in range(self.index.nlist) if lists.list_size(number)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
+
     def remove(self, ids: np.ndarray) -> None:
         if len(ids):
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))

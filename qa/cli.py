@@ -1,4 +1,4 @@
-"""The `qa` command line: index, ask, chat, stats (and the front ends built on them)."""
+"""The `qa` command line: index, add, delete, list, ask, chat, stats (and the front ends built on them)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     index = command("index", run_index, "index files or folders (default: seeds/)")
-    index.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt, .md)")
+    index.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt, .md, .html, .jsonl)")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    add = command("add", run_index, "add files or folders to the index; a changed file replaces its old version")
+    add.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt, .md, .html, .jsonl)")
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    delete = command("delete", run_delete, "delete documents by id; they are never retrieved again")
+    delete.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+
+    listing = command("list", run_list, "list the indexed documents: id, date, source, title")
+    listing.add_argument("--source", help="only the documents of this source file")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
 
     ask = command("ask", run_ask, "answer one question")
     ask.add_argument("question")
@@ -104,6 +115,27 @@ def run_index(args: argparse.Namespace) -> int:
           f"{len(errors)} skipped in {time.perf_counter() - started:.1f}s; index now holds "
           f"{stats['documents']} articles, {stats['chunks']} chunks")
     return 1 if errors and not (report.added_sources or report.unchanged_sources) else 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    deleted = set(open_qa(args).index.delete(args.doc_ids))
+    for doc_id in args.doc_ids:
+        if doc_id in deleted:
+            print(f"deleted {doc_id}")
+    missing = [doc_id for doc_id in args.doc_ids if doc_id not in deleted]
+    if missing:
+        raise QAError(f"no document with id {', '.join(missing)}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    for info in open_qa(args).index.documents(args.source):
+        if args.json:
+            print(json.dumps({"doc_id": info.doc_id, "title": info.title, "date": info.date, "source": info.source,
+                              "kind": info.kind}, ensure_ascii=False))
+        else:
+            print(f"{info.doc_id}\t{info.date or '-'}\t{info.source}\t{info.title}")
+    return 0
 
 
 def run_ask(args: argparse.Namespace) -> int:

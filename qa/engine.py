@@ -67,7 +67,7 @@ class QA:
             retrieval_query, context_terms = " ".join((retrieval_query, *names)), context_terms + names
         query_vector = self.index.encoder.encode_query(retrieval_query)
         hits = self.index.search(retrieval_query, max(k, extract.CANDIDATE_PASSAGES), retriever,
-                                 query_vector=query_vector)
+                                 query_vector=query_vector, snapshot=snapshot)
         passages = [passage(snapshot, hits[i]) for i in distinct([hit.chunk.text for hit in hits])[:k]]
         scored = extract.score_sentences(analysis, hits, snapshot, query_vector, context_terms)
         calibration = extract.CALIBRATIONS.get(self.index.model_name, extract.UNCALIBRATED)
@@ -86,7 +86,7 @@ class QA:
             raise QAError(f"k must be between 1 and {MAX_K}")
         snapshot = self.index.snapshot
         # Fetched with room to spare, so that k remain once near-duplicates are dropped.
-        hits = self.index.search(query, min(2 * k, MAX_K), retriever)
+        hits = self.index.search(query, min(2 * k, MAX_K), retriever, snapshot=snapshot)
         return [passage(snapshot, hits[i]) for i in distinct([hit.chunk.text for hit in hits])[:k]]
 
     def document(self, doc_id: str) -> dict | None:

@@ -3,7 +3,8 @@
 State lives in one data directory: ``qa.sqlite`` (the truth: articles, sentences, chunks,
 tokens, vectors), ``embeddings.sqlite`` (the embedding cache) and ``vectors.faiss`` (derived,
 stamped with the SQLite generation it was built from and rebuilt when stale). Readers work on
-an immutable :class:`Snapshot`; a write builds a new one and swaps it in with one assignment,
+an immutable :class:`Snapshot`; a write derives a new one from the current one, touching only the
+rows, vectors and BM25 entries of the documents it changes, and swaps it in with one assignment,
 so a search sees either the old or the new state, never half of a change.
 """
 
@@ -16,8 +17,8 @@ import math
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -88,8 +89,34 @@ class Hit:
     bm25: float
 
 
+Extent = tuple[int, int, int, int]  # a document's sentence ids [lo, hi) and chunk ids [lo, hi)
+
+
+class RowIndex(Mapping[int, int]):
+    """Row of an id among ascending ids, by binary search: nothing to renumber when rows move."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+
+    def __getitem__(self, key: int) -> int:
+        row = int(np.searchsorted(self.ids, key))
+        if row < len(self.ids) and self.ids[row] == key:
+            return row
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
 @dataclass
 class Snapshot:
+    """One state of the index. Sentences and chunks are in id order, so each document's rows are
+    contiguous and a chunk's sentences are ``sentences[first_row : last_row + 1]``; ``extents``
+    gives each document's id ranges, from which a write finds the rows it removes."""
+
     documents: dict[str, DocumentInfo]
     sentences: list[SentenceRow]
     sentence_vectors: np.ndarray
@@ -97,10 +124,13 @@ class Snapshot:
     chunk_vectors: np.ndarray
     vectors: VectorIndex
     bm25: Bm25Index
-    chunk_row: dict[int, int] = field(default_factory=dict)
+    sentence_ids: np.ndarray
+    chunk_ids: np.ndarray
+    extents: dict[str, Extent]
+    chunk_row: RowIndex = field(init=False)
 
     def __post_init__(self) -> None:
-        self.chunk_row = {chunk.chunk_id: row for row, chunk in enumerate(self.chunks)}
+        self.chunk_row = RowIndex(self.chunk_ids)
 
     def chunk_sentences(self, chunk: ChunkRow) -> range:
         return range(chunk.first_row, chunk.last_row + 1)
@@ -110,8 +140,7 @@ class Snapshot:
         """In how many chunks each character bigram occurs: rare bigrams are the telling ones."""
         counts: Counter[str] = Counter()
         for chunk in self.chunks:
-            text = match_form(chunk.text)
-            counts.update({text[i : i + 2] for i in range(len(text) - 1)})
+            counts.update(_bigrams(chunk.text))
         return counts
 
     def term_weight(self, term: str) -> float:
@@ -120,8 +149,24 @@ class Snapshot:
 
 
 @dataclass
+class Rows:
+    """Rows read back from SQLite, ready to join a snapshot."""
+
+    documents: list[DocumentInfo]
+    sentences: list[SentenceRow]  # first_row/last_row of ``chunks`` count from the first of these
+    sentence_ids: np.ndarray
+    sentence_vectors: np.ndarray
+    chunks: list[ChunkRow]
+    chunk_ids: np.ndarray
+    chunk_vectors: np.ndarray
+    chunk_tokens: list[list[str]]
+    extents: dict[str, Extent]
+
+
+@dataclass
 class AddReport:
     added_sources: list[str] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)  # of the documents added or replaced
     unchanged_sources: list[str] = field(default_factory=list)
     documents: int = 0
     chunks: int = 0
@@ -135,6 +180,8 @@ class NewsIndex:
         self.store = store
         self.write_lock = threading.Lock()
         self.snapshot = self._build_snapshot()
+        if self._repaired:
+            self.save()
 
     @classmethod
     def open(cls, directory: str | os.PathLike | None = None, model: str | None = None,
@@ -178,15 +225,20 @@ class NewsIndex:
                 else:
                     pending.append((name, digest, by_source[name]))
             prepared = self._prepare([article for _, _, group in pending for article in group], progress)
-            for name, digest, group in pending:
-                items = [prepared[article.doc_id] for article in group]
-                self.store.replace_source(name, sources[name], digest, items)
-                report.added_sources.append(name)
-                report.documents += len(items)
-                report.chunks += sum(len(item.chunks) for item in items)
-                report.sentences += sum(len(item.sentences) for item in items)
-            if pending:
-                self._refresh()
+            removed: list[str] = []
+            try:
+                for name, digest, group in pending:
+                    items = [prepared[article.doc_id] for article in group]
+                    removed += self.store.replace_source(name, sources[name], digest, items)
+                    report.doc_ids += [item.article.doc_id for item in items]
+                    report.added_sources.append(name)
+                    report.documents += len(items)
+                    report.chunks += sum(len(item.chunks) for item in items)
+                    report.sentences += sum(len(item.sentences) for item in items)
+            finally:
+                # Whatever was committed is served, even when a later source failed.
+                if removed or report.doc_ids:
+                    self._apply(removed, report.doc_ids)
         return report
 
     def delete(self, doc_ids: list[str]) -> list[str]:
@@ -194,7 +246,7 @@ class NewsIndex:
         with self.write_lock:
             deleted = self.store.delete_documents(doc_ids)
             if deleted:
-                self._refresh()
+                self._apply(deleted, [])
         return deleted
 
     def _prepare(self, articles: list[Article], progress: bool) -> dict[str, PreparedArticle]:
@@ -219,8 +271,49 @@ class NewsIndex:
             chunk_at += len(chunks)
         return prepared
 
-    def _refresh(self) -> None:
-        self.snapshot = self._build_snapshot()
+    def _apply(self, removed: list[str], added: list[str]) -> None:
+        """Swap in a snapshot with the ``removed`` documents gone and the ``added`` ones (as now
+        committed) in, touching only their rows; then persist the vector index."""
+        old = self.snapshot
+        rows = _rows(*self.store.rows_of(added), self.encoder.dim)
+        gone = sorted(old.extents[doc_id] for doc_id in set(removed) if doc_id in old.extents)
+        sentence_ranges = [_row_range(old.sentence_ids, lo, hi) for lo, hi, _, _ in gone]
+        chunk_ranges = [_row_range(old.chunk_ids, lo, hi) for _, _, lo, hi in gone]
+        keep_sentences = _keep_mask(len(old.sentences), sentence_ranges)
+        keep_chunks = _keep_mask(len(old.chunks), chunk_ranges)
+        sentences = _without(old.sentences, sentence_ranges)
+        chunks = _shifted_chunks(old.chunks, chunk_ranges, sentence_ranges)
+        base = len(sentences)
+        chunks += [replace(chunk, first_row=chunk.first_row + base, last_row=chunk.last_row + base)
+                   for chunk in rows.chunks]
+        chunk_ids = np.concatenate([old.chunk_ids[keep_chunks], rows.chunk_ids])
+        chunk_vectors = np.concatenate([old.chunk_vectors[keep_chunks], rows.chunk_vectors])
+        # Readers may be searching the old index: change a copy (a memory copy, see VectorIndex.copy).
+        vectors = old.vectors.copy()
+        vectors.remove(old.chunk_ids[~keep_chunks])
+        vectors.add(rows.chunk_ids, rows.chunk_vectors)
+        if vectors.needs_rebuild:
+            vectors = VectorIndex.build(chunk_ids, chunk_vectors)
+        gone_ids = set(removed)
+        documents = {doc_id: info for doc_id, info in old.documents.items() if doc_id not in gone_ids}
+        documents.update((info.doc_id, info) for info in rows.documents)
+        extents = {doc_id: extent for doc_id, extent in old.extents.items() if doc_id not in gone_ids}
+        extents.update(rows.extents)
+        snapshot = Snapshot(
+            documents, sentences + rows.sentences,
+            np.concatenate([old.sentence_vectors[keep_sentences], rows.sentence_vectors]), chunks, chunk_vectors,
+            vectors, old.bm25.changed(keep_chunks, rows.chunk_tokens),
+            np.concatenate([old.sentence_ids[keep_sentences], rows.sentence_ids]), chunk_ids, extents)
+        if "term_frequency" in old.__dict__:
+            # Kept current by the difference, so that no reader pays for a recount after a write.
+            counts = old.term_frequency.copy()
+            for start, end in chunk_ranges:
+                for chunk in old.chunks[start:end]:
+                    counts.subtract(_bigrams(chunk.text))
+            for chunk in rows.chunks:
+                counts.update(_bigrams(chunk.text))
+            snapshot.term_frequency = +counts
+        self.snapshot = snapshot
         self.save()
 
     # -- persistence --------------------------------------------------------------------------
@@ -230,55 +323,46 @@ class NewsIndex:
         self.snapshot.vectors.save(self.directory / "vectors.faiss")
         stamp = self.directory / "vectors.json"
         temporary = stamp.with_name(stamp.name + ".tmp")
-        temporary.write_text(json.dumps({"generation": self.store.generation, "model": self.model_name}))
+        temporary.write_text(json.dumps({"generation": self.store.committed_generation, "model": self.model_name}))
         os.replace(temporary, stamp)
 
-    def _saved_vectors(self) -> VectorIndex | None:
+    def _saved_vectors(self, generation: int, chunk_ids: np.ndarray) -> VectorIndex | None:
+        """The saved vector index if it was stamped with ``generation`` and holds exactly ``chunk_ids``.
+
+        A crash between a SQLite commit and the vector save leaves an older stamp, a crash during the
+        save an older file (saves rename a finished file into place): either way it is rebuilt."""
         try:
             stamp = json.loads((self.directory / "vectors.json").read_text())
-            if stamp.get("generation") != self.store.generation or stamp.get("model") != self.model_name:
+            if stamp.get("generation") != generation or stamp.get("model") != self.model_name:
                 return None
-            return VectorIndex.load(self.directory / "vectors.faiss")
+            vectors = VectorIndex.load(self.directory / "vectors.faiss")
         except (OSError, ValueError, RuntimeError):
             return None
+        if vectors.dim != self.encoder.dim or not np.array_equal(np.sort(vectors.ids()), chunk_ids):
+            return None
+        return vectors
 
     def _build_snapshot(self) -> Snapshot:
-        documents = {
-            row["doc_id"]: DocumentInfo(
-                row["doc_id"], row["source"], row["ordinal"], row["kind"], row["title"], row["subtitle"],
-                row["byline"], json.loads(row["reporters"]), row["dateline"], row["date"])
-            for row in self.store.documents()
-        }
-        sentence_rows = self.store.sentences()
-        sentences = [
-            SentenceRow(row["sentence_id"], row["doc_id"], row["ordinal"], row["paragraph"], row["start"],
-                        row["end"], row["text"], row["source_start"], row["source_end"])
-            for row in sentence_rows
-        ]
-        sentence_vectors = _matrix([row["vector"] for row in sentence_rows], self.encoder.dim)
-        row_of_sentence = {sentence.sentence_id: row for row, sentence in enumerate(sentences)}
-        chunk_rows = self.store.chunks()
-        chunks = [
-            ChunkRow(row["chunk_id"], row["doc_id"], row["ordinal"], row_of_sentence[row["first_sentence"]],
-                     row_of_sentence[row["last_sentence"]], row["text"])
-            for row in chunk_rows
-        ]
-        chunk_vectors = _matrix([row["vector"] for row in chunk_rows], self.encoder.dim)
-        vectors = self._saved_vectors()
-        if vectors is None or len(vectors) != len(chunks):
-            vectors = VectorIndex(self.encoder.dim)
-            vectors.add(np.array([chunk.chunk_id for chunk in chunks], np.int64), chunk_vectors)
-        bm25 = Bm25Index([json.loads(row["tokens"]) for row in chunk_rows])
-        return Snapshot(documents, sentences, sentence_vectors, chunks, chunk_vectors, vectors, bm25)
+        documents, sentences, chunks, generation = self.store.all_rows()
+        self.store.committed_generation = generation
+        rows = _rows(documents, sentences, chunks, self.encoder.dim)
+        vectors = self._saved_vectors(generation, rows.chunk_ids)
+        self._repaired = vectors is None
+        if vectors is None:
+            vectors = VectorIndex.build(rows.chunk_ids, rows.chunk_vectors)
+        return Snapshot({info.doc_id: info for info in rows.documents}, rows.sentences, rows.sentence_vectors,
+                        rows.chunks, rows.chunk_vectors, vectors, Bm25Index(rows.chunk_tokens), rows.sentence_ids,
+                        rows.chunk_ids, rows.extents)
 
     # -- reads --------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 5, retriever: str = "hybrid",
-               query_vector: np.ndarray | None = None) -> list[Hit]:
-        """The ``k`` best chunks for ``query``: dense, BM25, or both fused by reciprocal rank."""
+               query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``: dense, BM25, or both fused by reciprocal rank.
+        A caller that reads the hits' rows passes the snapshot it reads them in."""
         if retriever not in RETRIEVERS:
             raise ValueError(f"retriever must be one of {', '.join(RETRIEVERS)}")
-        snapshot = self.snapshot
+        snapshot = snapshot or self.snapshot
         if not snapshot.chunks:
             return []
         if query_vector is None:
@@ -319,6 +403,11 @@ class NewsIndex:
     def source_text(self, name: str) -> str | None:
         return self.store.source_text(name)
 
+    def documents(self, source: str | None = None) -> list[DocumentInfo]:
+        """The documents served now (of one source file when ``source`` is given), by source and position."""
+        found = [info for info in self.snapshot.documents.values() if source is None or info.source == source]
+        return sorted(found, key=lambda info: (info.source, info.ordinal))
+
     def stats(self) -> dict:
         snapshot = self.snapshot
         return {
@@ -336,6 +425,81 @@ class NewsIndex:
 def passage_text(title: str, text: str) -> str:
     """What is embedded and BM25-indexed for a chunk: its article's headline gives it context."""
     return f"{title}\n{text}"
+
+
+def _bigrams(text: str) -> set[str]:
+    text = match_form(text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _rows(documents: list, sentences: list, chunks: list, dim: int) -> Rows:
+    infos = [
+        DocumentInfo(row["doc_id"], row["source"], row["ordinal"], row["kind"], row["title"], row["subtitle"],
+                     row["byline"], json.loads(row["reporters"]), row["dateline"], row["date"])
+        for row in documents
+    ]
+    sentence_rows = [
+        SentenceRow(row["sentence_id"], row["doc_id"], row["ordinal"], row["paragraph"], row["start"], row["end"],
+                    row["text"], row["source_start"], row["source_end"])
+        for row in sentences
+    ]
+    sentence_ids = np.array([row.sentence_id for row in sentence_rows], np.int64)
+    first = np.searchsorted(sentence_ids, [row["first_sentence"] for row in chunks]).tolist()
+    last = np.searchsorted(sentence_ids, [row["last_sentence"] for row in chunks]).tolist()
+    chunk_rows = [ChunkRow(row["chunk_id"], row["doc_id"], row["ordinal"], first_row, last_row, row["text"])
+                  for row, first_row, last_row in zip(chunks, first, last, strict=True)]
+    chunk_ids = np.array([row.chunk_id for row in chunk_rows], np.int64)
+    extents: dict[str, list[int]] = {}
+    for row in sentence_rows:
+        extent = extents.setdefault(row.doc_id, [row.sentence_id, 0, 0, 0])
+        extent[1] = row.sentence_id + 1
+    for row in chunk_rows:
+        extent = extents.setdefault(row.doc_id, [0, 0, 0, 0])
+        if not extent[3]:
+            extent[2] = row.chunk_id
+        extent[3] = row.chunk_id + 1
+    return Rows(infos, sentence_rows, sentence_ids, _matrix([row["vector"] for row in sentences], dim), chunk_rows,
+                chunk_ids, _matrix([row["vector"] for row in chunks], dim),
+                [json.loads(row["tokens"]) for row in chunks],
+                {doc_id: (lo, hi, chunk_lo, chunk_hi) for doc_id, (lo, hi, chunk_lo, chunk_hi) in extents.items()})
+
+
+def _row_range(ids: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    return int(np.searchsorted(ids, lo)), int(np.searchsorted(ids, hi))
+
+
+def _keep_mask(size: int, ranges: list[tuple[int, int]]) -> np.ndarray:
+    keep = np.ones(size, bool)
+    for start, end in ranges:
+        keep[start:end] = False
+    return keep
+
+
+def _without(items: list, ranges: list[tuple[int, int]]) -> list:
+    """``items`` less the sorted, disjoint row ``ranges``, by slicing (no per-item Python work)."""
+    kept, cursor = [], 0
+    for start, end in ranges:
+        kept += items[cursor:start]
+        cursor = end
+    return kept + items[cursor:]
+
+
+def _shifted_chunks(chunks: list[ChunkRow], chunk_ranges: list[tuple[int, int]],
+                    sentence_ranges: list[tuple[int, int]]) -> list[ChunkRow]:
+    """The chunks outside ``chunk_ranges``, their sentence rows moved up past the removed sentences.
+
+    Chunks before the first removal are kept as they are; only those after it are renumbered."""
+    kept, cursor, shift = [], 0, 0
+    for (start, end), (sentence_start, sentence_end) in zip(chunk_ranges, sentence_ranges, strict=True):
+        kept += _shift(chunks[cursor:start], shift)
+        cursor, shift = end, shift + sentence_end - sentence_start
+    return kept + _shift(chunks[cursor:], shift)
+
+
+def _shift(chunks: list[ChunkRow], shift: int) -> list[ChunkRow]:
+    if not shift:
+        return chunks
+    return [replace(chunk, first_row=chunk.first_row - shift, last_row=chunk.last_row - shift) for chunk in chunks]
 
 
 def _matrix(blobs: list[bytes], dim: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,6 +62,10 @@ class Store:
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA synchronous=FULL")
         self.connection.executescript(SCHEMA)
+        self.committed_generation = self.generation
+        # Request threads read through connections of their own: on the shared one a read would run
+        # inside a write transaction in progress and see rows that are not committed yet.
+        self._readers = threading.local()
 
     def close(self) -> None:
         self.connection.close()
@@ -77,7 +82,10 @@ class Store:
             "INSERT INTO meta VALUES ('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        # Read inside the transaction: the generation this write made, even if another process writes next.
+        generation = self.generation
         self.connection.execute("COMMIT")
+        self.committed_generation = generation
 
     def meta(self, key: str) -> str | None:
         row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -95,11 +103,12 @@ class Store:
         return row[0] if row else None
 
     def source_text(self, name: str) -> str | None:
-        row = self.connection.execute("SELECT text FROM sources WHERE name = ?", (name,)).fetchone()
+        row = self._reader().execute("SELECT text FROM sources WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
-    def replace_source(self, name: str, text: str, sha256: str, prepared: list[PreparedArticle]) -> None:
-        """Swap everything indexed from source ``name`` for ``prepared`` in one transaction."""
+    def replace_source(self, name: str, text: str, sha256: str, prepared: list[PreparedArticle]) -> list[str]:
+        """Swap everything indexed from source ``name`` for ``prepared`` in one transaction;
+        returns the ids of the documents it had before."""
         with self.transaction() as connection:
             doc_ids = [row[0] for row in connection.execute(
                 "SELECT doc_id FROM documents WHERE source = ?", (name,))]
@@ -107,9 +116,12 @@ class Store:
             connection.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", (name, text, sha256))
             for item in prepared:
                 _insert_article(connection, item)
+        return doc_ids
 
     def delete_documents(self, doc_ids: list[str]) -> list[str]:
         """Delete the given documents; returns the ids that existed. Sources left empty go too."""
+        if not self._existing(doc_ids):
+            return []  # no transaction: a new generation would make the saved vectors look stale
         with self.transaction() as connection:
             marks = ",".join("?" * len(doc_ids))
             rows = connection.execute(
@@ -121,11 +133,40 @@ class Store:
                     "(SELECT 1 FROM documents WHERE source = ?)", (source, source))
         return [doc_id for doc_id, _ in rows]
 
+    def _existing(self, doc_ids: list[str]) -> list[str]:
+        marks = ",".join("?" * len(doc_ids))
+        return [row[0] for row in self.connection.execute(
+            f"SELECT doc_id FROM documents WHERE doc_id IN ({marks})", doc_ids)]
+
     def documents(self) -> list[sqlite3.Row]:
         return self._rows("SELECT * FROM documents ORDER BY source, ordinal")
 
+    def rows_of(self, doc_ids: list[str]) -> tuple[list[sqlite3.Row], list[sqlite3.Row], list[sqlite3.Row]]:
+        """Documents, sentences and chunks rows of the given documents, in one read transaction."""
+        marks = ",".join("?" * len(doc_ids))
+        with self.read():
+            return (self._rows(f"SELECT * FROM documents WHERE doc_id IN ({marks}) ORDER BY source, ordinal",
+                               tuple(doc_ids)),
+                    self._rows(f"SELECT * FROM sentences WHERE doc_id IN ({marks}) ORDER BY sentence_id",
+                               tuple(doc_ids)),
+                    self._rows(f"SELECT * FROM chunks WHERE doc_id IN ({marks}) ORDER BY chunk_id", tuple(doc_ids)))
+
+    def all_rows(self) -> tuple[list[sqlite3.Row], list[sqlite3.Row], list[sqlite3.Row], int]:
+        """Every documents, sentences and chunks row and the generation they are, read as one state."""
+        with self.read():
+            return self.documents(), self.sentences(), self.chunks(), self.generation
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        # One snapshot of the database for several SELECTs, even while another process writes.
+        self.connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.connection.execute("COMMIT")
+
     def document(self, doc_id: str) -> sqlite3.Row | None:
-        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,), self._reader())
         return rows[0] if rows else None
 
     def sentences(self) -> list[sqlite3.Row]:
@@ -137,8 +178,14 @@ class Store:
     def count(self, table: str) -> int:
         return int(self.connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
-    def _rows(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        cursor = self.connection.cursor()
+    def _reader(self) -> sqlite3.Connection:
+        connection = getattr(self._readers, "connection", None)
+        if connection is None:
+            connection = self._readers.connection = sqlite3.connect(self.path, isolation_level=None)
+        return connection
+
+    def _rows(self, sql: str, params: tuple = (), connection: sqlite3.Connection | None = None) -> list[sqlite3.Row]:
+        cursor = (connection or self.connection).cursor()
         cursor.row_factory = sqlite3.Row
         return cursor.execute(sql, params).fetchall()
 

@@ -12,6 +12,7 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from qa.engine import QA
 from qa.server import create_app
 from qa.server.openapi import document
 from tests.test_api import DIDI, DIDI_FOLLOW_UP, NO_ANSWER, XINJIANG, parse_sse
@@ -23,7 +24,10 @@ FOLLOW_UP = [{"role": "user", "content": DIDI}, {"role": "assistant", "content":
              {"role": "user", "content": DIDI_FOLLOW_UP}]
 
 # (path template, method, URL, request keyword arguments, expected status, expected media type);
-# "without_web_ui" sends the request to an app whose web folder is empty.
+# "without_web_ui" sends the request to an app whose web folder is empty, "writable" to an app over an
+# index of its own with an admin token (the shared seed index is never written to; its app has no token).
+ADMIN = {"Authorization": "Bearer s3cret"}
+RECORD = {"title": "快递小哥入会", "text": "北京市邮政快递业工会吸纳快递员入会。", "date": "2021-11-03"}
 CALLS = [
     ("/api/ask", "post", "/api/ask", {"json": {"question": XINJIANG}}, 200, "application/json"),
     ("/api/ask", "post", "/api/ask", {"json": {"question": NO_ANSWER, "k": 3}}, 200, "application/json"),
@@ -41,6 +45,24 @@ CALLS = [
     ("/api/search", "get", "/api/search?k=4", {}, 400, "application/json"),
     ("/api/documents/{doc_id}", "get", "/api/documents/<cited>", {}, 200, "application/json"),
     ("/api/documents/{doc_id}", "get", "/api/documents/ffffffffffffffff", {}, 404, "application/json"),
+    ("/api/documents", "get", "/api/documents?limit=3", {}, 200, "application/json"),
+    ("/api/documents", "get", "/api/documents?offset=-1", {}, 400, "application/json"),
+    ("/api/documents", "post", "/api/documents", {"json": RECORD}, 403, "application/json"),
+    ("/api/documents", "post", "/api/documents", {"json": RECORD, "writable": True}, 401, "application/json"),
+    ("/api/documents", "post", "/api/documents", {"json": RECORD, "headers": ADMIN, "writable": True}, 201,
+     "application/json"),
+    ("/api/documents", "post", "/api/documents", {"json": RECORD, "headers": ADMIN, "writable": True}, 200,
+     "application/json"),
+    ("/api/documents", "post", "/api/documents", {"json": {"title": "无正文"}, "headers": ADMIN, "writable": True},
+     400, "application/json"),
+    ("/api/documents", "post", "/api/documents", {"data": b" " * (1024 * 1024 + 1), "headers": ADMIN,
+                                                  "writable": True}, 413, "application/json"),
+    ("/api/documents/{doc_id}", "delete", "/api/documents/<added>", {"headers": ADMIN, "writable": True}, 200,
+     "application/json"),
+    ("/api/documents/{doc_id}", "delete", "/api/documents/<added>", {"headers": ADMIN, "writable": True}, 404,
+     "application/json"),
+    ("/api/documents/{doc_id}", "delete", "/api/documents/<added>", {"writable": True}, 401, "application/json"),
+    ("/api/documents/{doc_id}", "delete", "/api/documents/<cited>", {}, 403, "application/json"),
     ("/api/health", "get", "/api/health", {}, 200, "application/json"),
     ("/api/stats", "get", "/api/stats", {}, 200, "application/json"),
     ("/v1/models", "get", "/v1/models", {}, 200, "application/json"),
@@ -80,8 +102,11 @@ def clients(seed_qa, tmp_path_factory) -> dict:
     web = tmp_path_factory.mktemp("web")
     (web / "index.html").write_text("<!doctype html><title>新闻问答</title>", encoding="utf-8")
     (web / "app.js").write_text("console.log('ok');\n", encoding="utf-8")
-    return {has_ui: create_app({"QA": seed_qa, "WEB_DIR": folder, "TESTING": True}).test_client()
-            for has_ui, folder in ((True, web), (False, tmp_path_factory.mktemp("no-web")))}
+    clients = {has_ui: create_app({"QA": seed_qa, "WEB_DIR": folder, "TESTING": True}).test_client()
+               for has_ui, folder in ((True, web), (False, tmp_path_factory.mktemp("no-web")))}
+    own = QA.open(tmp_path_factory.mktemp("writable-index"), create=True)
+    clients["writable"] = create_app({"QA": own, "ADMIN_TOKEN": "s3cret", "TESTING": True}).test_client()
+    return clients
 
 
 def test_document_is_valid_openapi_3_1(spec):
@@ -114,10 +139,14 @@ def test_example_requests_match_the_request_schemas(spec, registry):
 
 def test_real_responses_match_the_document(clients, spec, registry):
     cited = clients[True].post("/api/ask", json={"question": XINJIANG}).get_json()["citations"][0]["doc_id"]
+    added = None
     for template, method, url, options, status, media_type in CALLS:
-        client = clients[not options.get("without_web_ui")]
-        request = {key: value for key, value in options.items() if key != "without_web_ui"}
-        response = client.open(url.replace("<cited>", cited), method=method.upper(), **request)
+        client = clients["writable"] if options.get("writable") else clients[not options.get("without_web_ui")]
+        request = {key: value for key, value in options.items() if key not in ("without_web_ui", "writable")}
+        response = client.open(url.replace("<cited>", cited).replace("<added>", str(added)), method=method.upper(),
+                               **request)
+        if template == "/api/documents" and method == "post" and response.status_code == 201:
+            added = response.get_json()["added"][0]["doc_id"]
         where = f"{method.upper()} {url} → {response.status_code}"
         assert response.status_code == status, where
         documented = spec["paths"][template][method]["responses"][str(status)]

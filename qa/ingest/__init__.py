@@ -1,11 +1,14 @@
 """Loading source files into articles.
 
-``load_path`` walks a file or a folder (recursively, sorted, ``.txt`` and ``.md``), reads each
-file as UTF-8 (a BOM is dropped, so offsets index the text after it) or else GB18030, and
-cuts it into articles: newspaper page text goes to :mod:`qa.ingest.newspaper`, anything
-else is one plain "title, blank line, body" article (:mod:`qa.ingest.plain`). A file that
-cannot be used (binary, empty, over 20 MB, not text in either encoding) is reported in
-``LoadReport.errors`` as ``"<file name>: <reason>"`` and the other files still load.
+``load_path`` walks a file or a folder (recursively, sorted, ``.txt``, ``.md``, ``.html``/``.htm``
+and ``.jsonl``), reads each file as UTF-8 (a BOM is dropped, so offsets index the text after it)
+or else GB18030, and cuts it into articles: newspaper page text goes to
+:mod:`qa.ingest.newspaper`, anything else is one plain "title, blank line, body" article
+(:mod:`qa.ingest.plain`); HTML is first reduced to its text (:mod:`qa.ingest.html`), and each
+line of a .jsonl file is a record ``{title, text, date?, source?}`` (:mod:`qa.ingest.records`).
+A file that cannot be used (binary, empty, over 20 MB, not text in either encoding) is reported
+in ``LoadReport.errors`` as ``"<file name>: <reason>"`` and the other files still load;
+``load_bytes`` does the same for one uploaded file.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.ingest.html import html_text
 from qa.ingest.newspaper import looks_like_issue, parse_issue
 from qa.ingest.plain import parse_plain
+from qa.ingest.records import parse_jsonl
 from qa.models import Article
 
-SUFFIXES = frozenset({".txt", ".md"})
+SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".jsonl"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
 MAX_BYTES = 20 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 # Decoded text with more control characters than this share is binary that happened to decode.
@@ -47,6 +53,13 @@ def read_source(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise IngestError(f"{name}: cannot read ({error.strerror or error})") from error
+    return decode_source(name, data)
+
+
+def decode_source(name: str, data: bytes) -> str:
+    """The text of a file's bytes; raises IngestError for bytes that are not usable text."""
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{name}: file too large ({len(data)} bytes, limit {MAX_BYTES})")
     if not data:
         raise IngestError(f"{name}: empty file")
     if b"\x00" in data:
@@ -83,11 +96,58 @@ def parse_source(name: str, text: str) -> list[Article]:
 
 
 def _load(path: Path) -> tuple[str, list[Article]]:
-    text = read_source(path)
-    articles = parse_source(path.name, text)
+    return _articles(path.name, read_source(path))
+
+
+def _articles(name: str, text: str) -> tuple[str, list[Article]]:
+    """The text to store for a plain-text or HTML file and its articles."""
+    if Path(name).suffix.lower() in HTML_SUFFIXES:
+        # A web page is one article: its short blocks (list items, captions) are not headlines.
+        text = html_text(text)
+        articles = parse_plain(name, text) if text.strip() else []
+    else:
+        articles = parse_source(name, text)
     if not articles:
-        raise IngestError(f"{path.name}: no article text found")
+        raise IngestError(f"{name}: no article text found")
     return text, articles
+
+
+def _add_file(report: LoadReport, name: str, text: str) -> None:
+    """Add one decoded file's sources and articles to ``report``, or its errors."""
+    if Path(name).suffix.lower() == ".jsonl":
+        records = parse_jsonl(name, text)
+        report.errors.extend(records.errors)
+        if not records.articles and not records.errors:
+            report.errors.append(f"{name}: no records")
+        for source in records.sources:
+            if source in report.sources:
+                report.errors.append(f"{name}: source {source!r} is already loaded from another file")
+                continue
+            report.sources[source] = records.sources[source]
+            report.articles.extend(article for article in records.articles if article.source == source)
+        return
+    try:
+        text, articles = _articles(name, text)
+    except IngestError as error:
+        report.errors.append(str(error))
+        return
+    report.sources[name] = text
+    report.articles.extend(articles)
+
+
+def load_bytes(name: str, data: bytes) -> LoadReport:
+    """Load one file given as bytes (an upload); a bad file is reported, not raised."""
+    report = LoadReport()
+    if Path(name).suffix.lower() not in SUFFIXES:
+        report.errors.append(f"{name}: unsupported file type (use {', '.join(sorted(SUFFIXES))})")
+        return report
+    try:
+        text = decode_source(name, data)
+    except IngestError as error:
+        report.errors.append(str(error))
+        return report
+    _add_file(report, name, text)
+    return report
 
 
 def load_file(path: Path) -> list[Article]:
@@ -96,7 +156,7 @@ def load_file(path: Path) -> list[Article]:
 
 
 def source_files(path: Path) -> list[Path]:
-    """The file itself, or the .txt/.md files under a folder, sorted; hidden entries skipped."""
+    """The file itself, or the files of known types under a folder, sorted; hidden entries skipped."""
     if path.is_file():
         return [path]
     return sorted(
@@ -109,7 +169,7 @@ def source_files(path: Path) -> list[Path]:
 
 
 def load_path(path: Path) -> LoadReport:
-    """Load a file or every .txt/.md file under a folder; bad files are reported, not fatal."""
+    """Load a file or every file of a known type under a folder; bad files are reported, not fatal."""
     report = LoadReport()
     if not path.exists():
         report.errors.append(f"{path.name}: no such file or folder")
@@ -120,10 +180,9 @@ def load_path(path: Path) -> LoadReport:
             report.errors.append(f"{name}: duplicate file name ({file}); source names must be unique")
             continue
         try:
-            text, articles = _load(file)
+            text = read_source(file)
         except IngestError as error:
             report.errors.append(str(error))
             continue
-        report.sources[name] = text
-        report.articles.extend(articles)
+        _add_file(report, name, text)
     return report

@@ -7,12 +7,13 @@ import time
 from flask import Flask
 
 from qa.engine import QA
-from qa.server import api, errors, openai_compat, openapi, web
+from qa.server import api, documents, errors, openai_compat, openapi, web
 from qa.server.payload import MAX_BODY_BYTES
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """The application; ``config`` may hold DATA_DIR and MODEL, or a ready ``QA`` under "QA".
+    """The application; ``config`` may hold DATA_DIR and MODEL, or a ready ``QA`` under "QA", and
+    ADMIN_TOKEN (else $QA_ADMIN_TOKEN) for the document write routes.
 
     The engine is loaded here, once per process, and shared by every request thread: its
     reads work on an immutable snapshot, so they need no lock of ours.
@@ -25,6 +26,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["qa"] = app.config["QA"] or QA.open(app.config["DATA_DIR"], model=app.config["MODEL"])
     app.extensions["started"] = int(time.time())
     errors.register(app)
-    for blueprint in (api.bp, openai_compat.bp, openapi.bp, web.bp):
+    for blueprint in (api.bp, documents.bp, openai_compat.bp, openapi.bp, web.bp):
         app.register_blueprint(blueprint)
     return app

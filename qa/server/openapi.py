@@ -14,6 +14,8 @@ from flask import Blueprint, Response, jsonify
 
 from qa.engine import MAX_K, MAX_QUESTION_CHARS
 from qa.index import RETRIEVERS
+from qa.ingest.records import MAX_SOURCE_NAME
+from qa.server.documents import MAX_LIST
 from qa.server.openai_compat import MODEL_ID, OPENAI_ROLES
 from qa.server.payload import CHAT_ROLES, MAX_BODY_BYTES, MAX_MESSAGES
 
@@ -80,6 +82,27 @@ SCHEMAS = {
         "kind": STRING, "byline": NULLABLE_STRING, "reporters": {"type": "array", "items": STRING},
         "dateline": NULLABLE_STRING, "paragraphs": {"type": "array", "items": _ref("Paragraph")},
     }),
+    "DocumentSummary": _object({"doc_id": STRING, "title": STRING, "date": NULLABLE_STRING, "source": STRING,
+                                "kind": STRING}),
+    "DocumentList": _object({"total": {"type": "integer", "minimum": 0},
+                             "documents": {"type": "array", "items": _ref("DocumentSummary")}}),
+    "DocumentRecord": _object({
+        "title": {"type": "string", "minLength": 1, "description": "one line"},
+        "text": {"type": "string", "minLength": 1, "description": "paragraphs separated by blank lines"},
+        "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "ISO date of publication"},
+        "source": {"type": "string", "minLength": 1, "maxLength": MAX_SOURCE_NAME,
+                   "description": "source name; a later record with the same source replaces this one. Default: "
+                                  "named by the content, so posting the same article twice adds it once"},
+    }, optional=("date", "source")),
+    "Upload": {"type": "object", "description": "one or more files under any field names: .txt (a newspaper "
+               "issue or one article), .md, .html, .jsonl of DocumentRecord lines; UTF-8 or GB18030",
+               "additionalProperties": {"type": "string", "format": "binary"}},
+    "AddResult": _object({
+        "added": {"type": "array", "items": _ref("DocumentSummary"), "description": "documents added or replaced"},
+        "unchanged_sources": {"type": "array", "items": STRING, "description": "sources already indexed as sent"},
+        "errors": {"type": "array", "items": STRING, "description": "one `name: reason` line per unusable file"},
+    }),
+    "Deleted": _object({"deleted": STRING}),
     "Health": _object({"status": {"const": "ok"}, "documents": INTEGER, "model": STRING}),
     "Stats": _object({"documents": INTEGER, "sources": INTEGER, "chunks": INTEGER, "sentences": INTEGER,
                       "model": STRING, "dimension": INTEGER, "index_size": INTEGER}),
@@ -128,6 +151,13 @@ ERRORS = {
 }
 
 
+BEARER = [{"adminToken": []}]
+WRITE_ERRORS = {
+    "401": _json(_ref("Error"), "no `Authorization: Bearer` header, or not the admin token"),
+    "403": _json(_ref("Error"), "document changes are disabled: the server has no admin token configured"),
+}
+
+
 def _answer_responses() -> dict:
     return {
         "200": {"description": "the answer object, or its server-sent events", "content": {
@@ -167,12 +197,45 @@ PATHS = {
                        _query("retriever", RETRIEVER, "dense, BM25, or both fused")],
         "responses": {"200": _json(_ref("SearchResult"), "passages with scores"), "400": ERRORS["400"]},
     }},
-    "/api/documents/{doc_id}": {"get": {
-        "summary": "A whole article, paragraphs with their offsets into the source", "operationId": "document",
-        "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": STRING}],
-        "responses": {"200": _json(_ref("Document"), "the article"),
-                      "404": _json(_ref("Error"), "no document with this id")},
-    }},
+    "/api/documents": {
+        "get": {
+            "summary": "The indexed documents, by source and position", "operationId": "listDocuments",
+            "parameters": [_query("source", STRING, "only the documents of this source"),
+                           _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 100},
+                                  "documents to return"),
+                           _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "documents to skip")],
+            "responses": {"200": _json(_ref("DocumentList"), "the total and one page of documents"),
+                          "400": ERRORS["400"]},
+        },
+        "post": {
+            "summary": "Add documents: one JSON record, or uploaded files", "operationId": "addDocuments",
+            "security": BEARER,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DocumentRecord")},
+                                                          "multipart/form-data": {"schema": _ref("Upload")}}},
+            "responses": {
+                "201": _json(_ref("AddResult"), "added (or replaced); readers see each document whole or not at all"),
+                "200": _json(_ref("AddResult"), "nothing changed: the same content is indexed already"),
+                "400": _json(_ref("Error"), "an invalid record, or no usable file (the message lists the reasons)"),
+                **WRITE_ERRORS,
+                "413": ERRORS["413"],
+            },
+        },
+    },
+    "/api/documents/{doc_id}": {
+        "get": {
+            "summary": "A whole article, paragraphs with their offsets into the source", "operationId": "document",
+            "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": STRING}],
+            "responses": {"200": _json(_ref("Document"), "the article"),
+                          "404": _json(_ref("Error"), "no document with this id")},
+        },
+        "delete": {
+            "summary": "Delete a document; no route retrieves it again", "operationId": "deleteDocument",
+            "security": BEARER,
+            "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": STRING}],
+            "responses": {"200": _json(_ref("Deleted"), "deleted"), **WRITE_ERRORS,
+                          "404": _json(_ref("Error"), "no document with this id")},
+        },
+    },
     "/api/health": {"get": {"summary": "Liveness", "operationId": "health",
                             "responses": {"200": _json(_ref("Health"), "the service answers")}}},
     "/api/stats": {"get": {"summary": "What the index holds", "operationId": "stats",
@@ -218,5 +281,6 @@ def document() -> dict:
                                 "`{\"error\": {\"code\", \"message\"}}`; an unknown route is a 404, a wrong method "
                                 "a 405, both with that body."},
         "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"adminToken": {
+            "type": "http", "scheme": "bearer", "description": "the server's QA_ADMIN_TOKEN"}}},
     }

@@ -1,0 +1,39 @@
+"""Write routes answer only to ``Authorization: Bearer <admin token>``.
+
+The token comes from the app's ADMIN_TOKEN setting or else the QA_ADMIN_TOKEN environment
+variable. Without one, writes are switched off (403) rather than open to anyone; a missing or
+wrong token is a 401. The comparison takes the same time wherever the strings differ.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from flask import current_app, request
+
+from qa.server.payload import ApiError
+
+TOKEN_ENV = "QA_ADMIN_TOKEN"
+
+
+class Unauthorized(ApiError):
+    """A 401 that tells the client which scheme to use."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(401, "unauthorized", message)
+
+
+def admin_token() -> str | None:
+    return current_app.config.get("ADMIN_TOKEN") or os.environ.get(TOKEN_ENV) or None
+
+
+def require_admin() -> None:
+    token = admin_token()
+    if token is None:
+        raise ApiError(403, "writes_disabled", f"document changes are disabled: no {TOKEN_ENV} is configured")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise Unauthorized("this route needs an Authorization: Bearer <admin token> header")
+    if not hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8")):
+        raise Unauthorized("the admin token is not valid")
