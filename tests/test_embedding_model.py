@@ -1,0 +1,32 @@
+"""The bundled model served without sentence-transformers gives the sentence-transformers model's vectors."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from embeddings.model import BundledE5, load_model, sentence_transformer
+
+TEXTS = ["新疆今年新增了多少工会会员？", "体检项目包括内科、腹部彩超、胸部CT、心电图等共计21项。",
+         "全国消防日是哪一天？"]
+
+
+def test_bundled_model_matches_its_sentence_transformer_bitwise():
+    fast = load_model()
+    assert isinstance(fast, BundledE5)
+    full = sentence_transformer()
+    for method in ("encode_query", "encode_document"):
+        vectors = getattr(fast, method)(TEXTS, show_progress_bar=False)
+        assert vectors.shape == (len(TEXTS), fast.get_embedding_dimension()) and vectors.dtype == np.float32
+        assert np.array_equal(vectors, getattr(full, method)(TEXTS, show_progress_bar=False))
+        assert np.array_equal(getattr(fast, method)(TEXTS[0]), getattr(full, method)(TEXTS[0]))
+    assert np.allclose(np.linalg.norm(fast.encode_query(TEXTS), axis=1), 1.0, atol=1e-6)
+    assert full.get_embedding_dimension() == fast.get_embedding_dimension()
+
+
+def test_the_server_path_imports_neither_torch_nor_sentence_transformers():
+    # Importing them costs ~4 s of a cold `qa serve`; the bundled model needs neither.
+    code = ("import sys, qa.server.serve, qa.cli; from embeddings.model import load_model; load_model(); "
+            "print(sorted(name for name in ('torch', 'sentence_transformers', 'transformers') if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
