@@ -11,6 +11,7 @@ from qa.conversation import contextualize
 from qa.crosslingual import pinyin_names
 from qa.dedup import distinct
 from qa.errors import QAError
+from qa.examples import MAX_EXAMPLES, ExampleCache
 from qa.index import RETRIEVERS, AddReport, Hit, NewsIndex, Snapshot
 from qa.question import analyze
 
@@ -32,6 +33,7 @@ def check_question(question: object) -> str:
 class QA:
     def __init__(self, index: NewsIndex) -> None:
         self.index = index
+        self._examples = ExampleCache()
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike | None = None, model: str | None = None,
@@ -94,6 +96,12 @@ class QA:
 
     def stats(self) -> dict:
         return self.index.stats()
+
+    def examples(self, n: int = 4) -> list[str]:
+        """Up to ``n`` questions from different articles that this engine answers with a citation."""
+        if not 1 <= n <= MAX_EXAMPLES:
+            raise QAError(f"n must be between 1 and {MAX_EXAMPLES}")
+        return self._examples.get(self, n)
 
 
 def passage(snapshot: Snapshot, hit: Hit) -> dict:

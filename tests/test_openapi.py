@@ -43,6 +43,8 @@ CALLS = [
     ("/api/chat", "post", "/api/chat", {"data": b" " * (1024 * 1024 + 1)}, 413, "application/json"),
     ("/api/search", "get", "/api/search?q=工会会员&k=4", {}, 200, "application/json"),
     ("/api/search", "get", "/api/search?k=4", {}, 400, "application/json"),
+    ("/api/examples", "get", "/api/examples?n=3", {}, 200, "application/json"),
+    ("/api/examples", "get", "/api/examples?n=0", {}, 400, "application/json"),
     ("/api/documents/{doc_id}", "get", "/api/documents/<cited>", {}, 200, "application/json"),
     ("/api/documents/{doc_id}", "get", "/api/documents/ffffffffffffffff", {}, 404, "application/json"),
     ("/api/documents", "get", "/api/documents?limit=3", {}, 200, "application/json"),

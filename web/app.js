@@ -223,20 +223,18 @@ function questionsFromTitles(titles) {
 async function loadExamples() {
   let questions = [];
   try {
-    // Preferred: the service picks example questions from its own index.
-    const body = await getJSON("/api/examples");
-    const items = Array.isArray(body) ? body : body.examples || body.questions || [];
-    questions = items.map((item) => (typeof item === "string" ? item : item && item.question)).filter(Boolean);
+    // Questions the service drew from its own index and checked that it answers.
+    const body = await getJSON(`/api/examples?n=${EXAMPLE_COUNT}`);
+    questions = (body.examples || []).filter((question) => typeof question === "string" && question);
   } catch (error) {
-    if (error.kind !== "http" || error.status !== 404) {
+    if (error.kind === "network") {
       showExamples([]);
       return;
     }
-    // An older service without /api/examples: headlines of a broad search stand in.
+    // The route failed (or an older service lacks it): headlines of a broad search stand in.
     try {
       const body = await getJSON(`/api/search?q=${encodeURIComponent("新闻 报道")}&k=50`);
-      const passages = Array.isArray(body) ? body : body.passages || body.results || [];
-      questions = questionsFromTitles(passages.map((passage) => passage.title));
+      questions = questionsFromTitles((body.passages || []).map((passage) => passage.title));
     } catch {
       questions = [];
     }

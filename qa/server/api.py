@@ -1,10 +1,11 @@
-"""The product's own API under /api: answers (JSON or server-sent events), search, documents, status."""
+"""The product's own API under /api: answers (JSON or server-sent events), search, documents, examples, status."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from qa.engine import MAX_K, QA
+from qa.examples import MAX_EXAMPLES
 from qa.server import payload, streaming
 from qa.server.payload import ApiError
 
@@ -53,6 +54,12 @@ def document(doc_id: str) -> Response:
     if found is None:
         raise ApiError(404, "document_not_found", f"no document with id {doc_id!r}")
     return jsonify(found)
+
+
+@bp.get("/examples")
+def examples() -> Response:
+    n = payload.query_integer("n", 4, 1, MAX_EXAMPLES)
+    return jsonify({"examples": engine().examples(n)})
 
 
 @bp.get("/health")

@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Blueprint, Response, jsonify
 
 from qa.engine import MAX_K, MAX_QUESTION_CHARS
+from qa.examples import MAX_EXAMPLES
 from qa.index import RETRIEVERS
 from qa.ingest.records import MAX_SOURCE_NAME
 from qa.server.documents import MAX_LIST
@@ -103,6 +104,10 @@ SCHEMAS = {
         "errors": {"type": "array", "items": STRING, "description": "one `name: reason` line per unusable file"},
     }),
     "Deleted": _object({"deleted": STRING}),
+    "Examples": _object({"examples": {
+        "type": "array", "maxItems": MAX_EXAMPLES, "items": {"type": "string", "pattern": "？$"},
+        "description": "questions from different articles, each answered with a citation; empty for an empty index",
+    }}),
     "Health": _object({"status": {"const": "ok"}, "documents": INTEGER, "model": STRING}),
     "Stats": _object({"documents": INTEGER, "sources": INTEGER, "chunks": INTEGER, "sentences": INTEGER,
                       "model": STRING, "dimension": INTEGER, "index_size": INTEGER}),
@@ -236,6 +241,14 @@ PATHS = {
                           "404": _json(_ref("Error"), "no document with this id")},
         },
     },
+    "/api/examples": {"get": {
+        "summary": "Example questions drawn from the indexed articles, which the service answers itself",
+        "operationId": "examples",
+        "parameters": [_query("n", {"type": "integer", "minimum": 1, "maximum": MAX_EXAMPLES, "default": 4},
+                              "questions to return")],
+        "responses": {"200": _json(_ref("Examples"), "the same questions until the documents change"),
+                      "400": ERRORS["400"]},
+    }},
     "/api/health": {"get": {"summary": "Liveness", "operationId": "health",
                             "responses": {"200": _json(_ref("Health"), "the service answers")}}},
     "/api/stats": {"get": {"summary": "What the index holds", "operationId": "stats",

@@ -48,17 +48,33 @@ def in_view(page, inner: str, outer: str) -> bool:
     )
 
 
-def test_examples_shown_when_the_conversation_is_empty(page):
-    expect(page.locator("#corpus-status")).to_contain_text("已收录")
-    examples = page.locator("#examples button.example")
-    expect(examples.first).to_be_visible()
-    assert 1 <= examples.count() <= 4
-    question = examples.first.inner_text()
-    assert question.strip()
-    examples.first.click()
-    expect(page.locator("#welcome")).to_be_hidden()
-    expect(page.locator(".msg-user .bubble").first).to_have_text(question)
-    expect(last_answer(page)).to_have_class(re.compile(r"answer-(found|none)"))
+def test_examples_come_from_the_service_and_clicking_one_answers_it(browser, server):
+    page = new_page(browser)
+    try:
+        with page.expect_response("**/api/examples?n=4") as response_info:
+            page.goto(server.url + "/")
+        served = response_info.value.json()["examples"]
+        assert len(served) == 4 and all(question.endswith("？") for question in served)
+        expect(page.locator("#corpus-status")).to_contain_text("已收录")
+        examples = page.locator("#examples button.example")
+        expect(examples).to_have_text(served)
+        examples.first.click()
+        expect(page.locator("#welcome")).to_be_hidden()
+        expect(page.locator(".msg-user .bubble").first).to_have_text(served[0])
+        answer = last_answer(page)
+        expect(answer).to_have_class(re.compile("answer-found"))
+        expect(answer.locator("button.cite").first).to_have_text("[1]")
+        expect(answer.locator("ol.citations button.citation")).not_to_have_count(0)
+        # A new conversation shows them again, and the keyboard reaches and asks them too.
+        page.get_by_role("button", name="新对话").click()
+        expect(examples).to_have_text(served)
+        examples.nth(1).focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".msg-user .bubble").first).to_have_text(served[1])
+        expect(last_answer(page)).to_have_class(re.compile("answer-found"))
+        assert not page.errors, page.errors
+    finally:
+        page.context.close()
 
 
 def test_answer_with_citation_opens_the_article_at_the_quote(page, screenshots):
