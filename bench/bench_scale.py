@@ -260,8 +260,9 @@ def bm25_row(size: int, articles: list[list[str]], sentence_tokens: list[list[li
     build_s = time.perf_counter() - started
     gc.collect()
     resident_added_mb = resident_mb() - before
-    arrays = sum(value.nbytes for value in index.model.scores.values() if isinstance(value, np.ndarray))
-    vocabulary = sys.getsizeof(index.model.vocab_dict) + sum(map(sys.getsizeof, index.model.vocab_dict))
+    arrays = sum(array.nbytes for array in (index.matrix.data, index.matrix.indices, index.matrix.indptr,
+                                             index.lengths, index.document_frequency))
+    vocabulary = sys.getsizeof(index.vocabulary) + sum(map(sys.getsizeof, index.vocabulary))
     tokens = sum(map(len, corpus))
     del corpus
 
@@ -270,7 +271,7 @@ def bm25_row(size: int, articles: list[list[str]], sentence_tokens: list[list[li
         np.argpartition(-scores, 49)[:50]  # the top-50 cut qa.index takes from the scores
 
     samples = latencies(search, queries)
-    return (f"| {size:,} | {tokens / size:.0f} | {len(index.model.vocab_dict):,} | {build_s:.1f} | "
+    return (f"| {size:,} | {tokens / size:.0f} | {len(index.vocabulary):,} | {build_s:.1f} | "
             f"{statistics.median(samples):.2f} / {percentile(samples, 0.99):.2f} | {(arrays + vocabulary) / 1e6:.0f} | "
             f"{resident_added_mb:.0f} |")
 
@@ -299,7 +300,7 @@ def vector_table(sizes: list[int], kinds: list[str], articles: list[list[str]]) 
 def bm25_table(sizes: list[int], articles: list[list[str]]) -> None:
     sentence_tokens = [[tokenize(sentence) for sentence in article] for article in articles]
     queries = [tokenize(question) for question in questions(QUERY_COUNT)]
-    print(f"\nBM25 (bm25s via qa.bm25_index) over real jieba tokens of the sample's sentences, recombined "
+    print(f"\nBM25 (qa.bm25_index) over real jieba tokens of the sample's sentences, recombined "
           f"into new chunks to reach each size. Query: scores + top-50 cut, tokenising excluded, "
           f"{len(queries)} real questions. Index MB: score matrix and vocabulary; RSS MB: resident memory the "
           "build added (the allocator reuses freed memory, so small sizes can read low).\n")

