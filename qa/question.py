@@ -12,15 +12,16 @@ from qa.tokens import keywords
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("list", re.compile(r"哪些|哪几|有什么|which (?:\w+ )?(?:are|were)|what are|list")),
     ("date", re.compile(
-        r"什么时候|何时|哪一?天|哪一?年|几月|几号|哪个月|什么时间|日期"
+        r"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|什么时间|日期"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
     ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|比例|百分之|how (?:many|much|long|old|far)")),
     ("person", re.compile(
-        r"谁|哪位|姓名|(?:主席|书记|负责人|姑娘|小伙|师傅|工匠|劳模|记者|主任|局长|经理|队长|总统|代表)(?:的名字)?叫什么"
+        r"谁|何人|哪位|姓名|(?:主席|书记|负责人|姑娘|小伙|师傅|工匠|劳模|记者|主任|局长|经理|队长|总统|代表)(?:的名字)?叫什么"
         r"|who\b|whom\b")),
-    # 在哪 asks where, 在哪个公众号 asks which one.
+    # 在哪 asks where, 在哪个公众号 asks which one; 重要性在于哪里 asks what, not where.
     ("place", re.compile(
-        r"哪里|哪儿|在哪(?![个家款部本首支所项种条位])|什么地方|哪个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪座"
+        r"(?<!在于)(?:哪里|哪儿)|(?<!在于)在哪(?![个家款部本首支所项种条位])|何地|何处|什么地方"
+        r"|哪个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪座"
         r"|where\b")),
     ("name", re.compile(r"哪[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),
@@ -30,7 +31,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _LATIN = re.compile(r"[a-z]")
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
 _QUESTION_WORDS = re.compile(
-    r"什么时候|什么|多少|哪些|哪几|哪个|哪里|哪儿|哪一?[天年位]|为什么|为何|怎么样?|如何|怎样|是否|有没有|谁|几|请问|"
+    r"什么时候|什么|多少|哪些|哪几|哪个|哪里|哪儿|哪一?[天年位]|为什么|为何|何[时地处人年种]|怎么样?|如何|怎样|是否|有没有|谁|几|请问|"
     r"[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]"
 )
 # A small count written before Han text joins it ("3年" of 这三年), as evidence writes it (近3年来).

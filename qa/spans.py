@@ -28,6 +28,8 @@ DATE = re.compile(
     rf"(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
     rf"|(?:{_DIGITS})年(?:{_DIGITS})月|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
     rf"|{_DIGITS}年"
+    # A month alone dates a yearly event (每年6月或7月繁殖).
+    rf"|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:份|初|中旬|上旬|下旬|底)?"
     # Centuries, decades, dynasties and seasons date events as well as a calendar date does.
     rf"|(?:{_DIGITS}|[一二三四五六七八九十]+)世纪(?:{_DIGITS}年代)?(?:初|中|末)?(?:期|叶)?|{_DIGITS}年代"
     r"|(?:夏|商|周|秦|西汉|东汉|汉|三国|西晋|东晋|晋|南北朝|隋|唐|五代|北宋|南宋|宋|辽|金|元|明|清)(?:朝|代)"
