@@ -25,6 +25,10 @@ import faiss
 import numpy as np
 
 FLAT_MAX = 50_000
+# Queries come one at a time, and waking FAISS's OpenMP pool for one query costs more than it saves: on
+# the seeds it made an ask 8 ms slower (bench_overhead.py), and the spinning threads slowed the next
+# embedding. On a 2-core server the other core serves a concurrent request (or the embedding) instead.
+faiss.omp_set_num_threads(1)
 # k-means wants ~40 points per list (faiss warns below 39); a fixed multiple bounds the build at 1M.
 TRAIN_PER_LIST = 64
 SEED = 1234
