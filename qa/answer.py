@@ -9,6 +9,7 @@ verbatim with ``[n]`` markers; the short span is cut from the first one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -128,6 +129,27 @@ def _neighbours(snapshot: Snapshot, row: int) -> str:
     parts = [snapshot.sentences[other].text for other in (row - 1, row + 1)
              if 0 <= other < len(snapshot.sentences) and snapshot.sentences[other].doc_id == doc_id]
     return "".join(parts)
+
+
+# A sentence opening on one of these leans on the one before it (所以…, 他…, 该公司…, 此外…): quoted
+# alone it does not say what it is about, or the thought it finishes is missing.
+_LEANS_BACK = re.compile(r"^(?:所以|因此|因而|于是|这样|这|此|其|该|他们|她们|它们|牠们|他|她|它|牠|但|而|并|同时|"
+                         r"此外|另外|后来|其后|随后|结果)")
+
+
+def quote_rows(snapshot: Snapshot, row: int, taken: frozenset[int] | set[int] = frozenset()) -> tuple[int, int]:
+    """The first and last sentence rows to quote for the chosen ``row``: the sentence, plus the one before
+    it when it leans back on that one, plus the one after when that one leans back on it. Only sentences
+    of the same paragraph that touch in the source join, so the quote stays one slice of the source;
+    rows in ``taken`` (quoted for another item) are left to their own quote."""
+    def joins(left: int, right: int) -> bool:
+        if left < 0 or right >= len(snapshot.sentences) or {left, right} & taken:
+            return False
+        first, second = snapshot.sentences[left], snapshot.sentences[right]
+        return (first.doc_id == second.doc_id and first.paragraph == second.paragraph
+                and first.source_end == second.source_start and bool(_LEANS_BACK.match(second.text)))
+
+    return (row - 1 if joins(row - 1, row) else row), (row + 1 if joins(row, row + 1) else row)
 
 
 def confidence(question: Question, best: ScoredSentence) -> float:

@@ -77,7 +77,9 @@ class QA:
         if not chosen:
             confidence = extract.confidence(analysis, scored[0]) if scored else 0.0
             return _answer_object(question, extract.NO_ANSWER, False, confidence, None, [], passages)
-        citations = [citation(snapshot, item.row, n) for n, item in enumerate(chosen, start=1)]
+        chosen_rows = {item.row for item in chosen}
+        citations = [citation(snapshot, *extract.quote_rows(snapshot, item.row, chosen_rows - {item.row}), n)
+                     for n, item in enumerate(chosen, start=1)]
         text = "".join(f"{item['quote']}[{item['n']}]" for item in citations)
         return _answer_object(question, text, True, extract.confidence(analysis, chosen[0]),
                               extract.span_for(analysis, snapshot, chosen[0]), citations, passages)
@@ -113,12 +115,14 @@ def passage(snapshot: Snapshot, hit: Hit) -> dict:
             "end": last.source_end}
 
 
-def citation(snapshot: Snapshot, row: int, n: int) -> dict:
-    sentence = snapshot.sentences[row]
-    document = snapshot.documents[sentence.doc_id]
+def citation(snapshot: Snapshot, first_row: int, last_row: int, n: int) -> dict:
+    """The quote of sentence rows ``first_row``..``last_row`` (adjacent in the source, one paragraph)."""
+    first, last = snapshot.sentences[first_row], snapshot.sentences[last_row]
+    document = snapshot.documents[first.doc_id]
+    quote = "".join(snapshot.sentences[row].text for row in range(first_row, last_row + 1))
     return {"n": n, "doc_id": document.doc_id, "title": document.title, "date": document.date,
-            "source": document.source, "paragraph": sentence.paragraph, "quote": sentence.text,
-            "start": sentence.source_start, "end": sentence.source_end}
+            "source": document.source, "paragraph": first.paragraph, "quote": quote,
+            "start": first.source_start, "end": last.source_end}
 
 
 def _answer_object(question: str, text: str, answerable: bool, confidence: float, span: str | None,

@@ -101,8 +101,9 @@ def _answers_itself(qa: QA, cloze: Cloze, snapshot: Snapshot) -> bool:
     if not answer["answerable"] or not answer["citations"]:
         return False
     cited, sentence = answer["citations"][0], snapshot.sentences[cloze.row]
-    return cited["doc_id"] == sentence.doc_id and (cited["start"], cited["end"]) == (
-        sentence.source_start, sentence.source_end)
+    # The quote may take in a neighbouring sentence; it must hold this one.
+    return cited["doc_id"] == sentence.doc_id and cited["start"] <= sentence.source_start < sentence.source_end <= (
+        cited["end"])
 
 
 def _clozes(snapshot: Snapshot) -> Iterator[Cloze]:
