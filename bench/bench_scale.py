@@ -33,6 +33,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from common import percentile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -53,11 +54,6 @@ K = 10
 LATENCY_QUERIES = 200
 SEED = 7
 KINDS = ("flat", "ivf-fp16", "ivf-sq8", "hnsw-sq8")
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def real_articles() -> list[list[str]]:
