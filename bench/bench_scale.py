@@ -11,7 +11,7 @@ spread, renormalised, so the clusters and the anisotropy of e5 space are kept. T
 the code paths (``VectorIndex``) are the real ones. Queries are real question embeddings plus
 perturbed copies; recall@10 is measured against exact flat search on the same vectors.
 
-BM25: ``qa.bm25_index.Bm25Index`` over real jieba tokens of the same sentences, recombined into
+BM25: ``qa.index.bm25.Bm25Index`` over real jieba tokens of the same sentences, recombined into
 new chunks to reach each size (token lists reused, so the vocabulary stays that of the sample).
 """
 
@@ -38,9 +38,9 @@ from common import percentile
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from embeddings.vector_index import FLAT_MAX, VectorIndex, trained_ivf  # noqa: E402
-from qa.bm25_index import Bm25Index  # noqa: E402
-from qa.sentences import split_sentences  # noqa: E402
-from qa.tokens import tokenize  # noqa: E402
+from qa.index.bm25 import Bm25Index  # noqa: E402
+from qa.text.sentences import split_sentences  # noqa: E402
+from qa.text.tokens import tokenize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "bench/data/cmrc_train_sample"
@@ -296,7 +296,7 @@ def vector_table(sizes: list[int], kinds: list[str], articles: list[list[str]]) 
 def bm25_table(sizes: list[int], articles: list[list[str]]) -> None:
     sentence_tokens = [[tokenize(sentence) for sentence in article] for article in articles]
     queries = [tokenize(question) for question in questions(QUERY_COUNT)]
-    print(f"\nBM25 (qa.bm25_index) over real jieba tokens of the sample's sentences, recombined "
+    print(f"\nBM25 (qa.index.bm25) over real jieba tokens of the sample's sentences, recombined "
           f"into new chunks to reach each size. Query: scores + top-50 cut, tokenising excluded, "
           f"{len(queries)} real questions. Index MB: score matrix and vocabulary; RSS MB: resident memory the "
           "build added (the allocator reuses freed memory, so small sizes can read low).\n")

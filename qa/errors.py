@@ -2,9 +2,18 @@
 
 
 class QAError(Exception):
-    """Bad input or a data directory that is not usable as it stands."""
+    """Bad input or a data directory that is not usable as it stands.
+
+    ``code`` names the kind of error for API clients; ``status`` is the HTTP status it maps to.
+    """
 
     code = "bad_request"
+    status = 400
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class IndexMissing(QAError):

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer import coverage
-from qa.conversation import contextualize
-from qa.crosslingual import pinyin_names
-from qa.dedup import bigrams, distinct, near_duplicate
-from qa.evaluate import evaluate, load_items
-from qa.question import analyze
-from qa.spans import best_span, candidates
-from qa.textnorm import digit_counts, match_form
+from qa.answer.conversation import contextualize
+from qa.answer.crosslingual import pinyin_names
+from qa.answer.question import analyze
+from qa.answer.scoring import coverage
+from qa.answer.spans import best_span, candidates
+from qa.cli.evaluate import evaluate, load_items
+from qa.text.bigrams import bigrams, distinct, near_duplicate
+from qa.text.normalize import digit_counts, match_form
 
 DEV = Path(__file__).resolve().parents[1] / "eval" / "seed_dev.jsonl"
 
@@ -37,7 +37,7 @@ def test_english_names_in_pinyin_find_their_chinese_words(seed_qa):
 
 def test_an_english_question_is_answered_with_the_chinese_quote(seed_qa):
     result = seed_qa.ask("How many employees does Huaihe Energy Group currently have?")
-    assert result["answerable"] and "淮河能源" in result["citations"][0]["quote"]
+    assert result.answerable and "淮河能源" in result.citations[0].quote
 
 
 @pytest.mark.parametrize(("question", "answer_type"), [
@@ -74,7 +74,7 @@ def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
 @pytest.mark.parametrize("question", ["今天天气怎么样？", "北京有多少人口？", "足球世界杯冠军是哪个国家？"])
 def test_questions_about_nothing_indexed_are_not_answered(seed_qa, question):
     result = seed_qa.ask(question)
-    assert not result["answerable"] and result["citations"] == [] and result["passages"]
+    assert not result.answerable and result.citations == [] and result.passages
 
 
 def test_near_duplicates_are_shown_once():
@@ -85,8 +85,8 @@ def test_near_duplicates_are_shown_once():
 
 
 def test_passages_of_an_answer_are_distinct(seed_qa):
-    passages = seed_qa.ask("新疆今年新增了多少工会会员？", k=8)["passages"]
-    shapes = [bigrams(item["text"]) for item in passages]
+    passages = seed_qa.ask("新疆今年新增了多少工会会员？", k=8).passages
+    shapes = [bigrams(item.text) for item in passages]
     assert not any(near_duplicate(a, b) for i, a in enumerate(shapes) for b in shapes[i + 1 :])
 
 
@@ -104,7 +104,7 @@ def test_how_long_wants_a_duration():
 
 
 def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
-    assert seed_qa.ask("淮河能源集团有多少职工？")["span"] == "7.6万名"
+    assert seed_qa.ask("淮河能源集团有多少职工？").span == "7.6万名"
 
 
 @pytest.mark.parametrize(("text", "answer_type", "expected"), [

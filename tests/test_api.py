@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.answer import NO_ANSWER as NO_ANSWER_TEXT
+from qa.answer.result import NO_ANSWER as NO_ANSWER_TEXT
 from qa.server import create_app
 from qa.server.payload import MAX_BODY_BYTES, MAX_MESSAGES
 from qa.server.streaming import pieces

@@ -45,13 +45,15 @@ def test_writes_are_disabled_without_a_token_and_need_the_right_one(qa, monkeypa
     response = closed.post("/api/documents", json=COURIER, headers=ADMIN)
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "writes_disabled"
     assert closed.delete("/api/documents/x", headers=ADMIN).status_code == 403
+    # The token is read from the environment with the other settings, when the app is made.
     monkeypatch.setenv("QA_ADMIN_TOKEN", TOKEN)
+    opened = create_app({"QA": qa, "TESTING": True}).test_client()
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},
                     {"Authorization": "Bearer"}):
-        response = closed.post("/api/documents", json=COURIER, headers=headers)
+        response = opened.post("/api/documents", json=COURIER, headers=headers)
         assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    assert closed.post("/api/documents", json=COURIER, headers=ADMIN).status_code == 201
+    assert opened.post("/api/documents", json=COURIER, headers=ADMIN).status_code == 201
     assert len(qa.index.documents()) == 3
 
 

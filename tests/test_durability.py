@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from embeddings.vector_index import VectorIndex
-from qa.chunking import article_sentences, chunk_article
 from qa.engine import QA
+from qa.index.chunking import article_sentences, chunk_sentences
 from qa.ingest import load_path
 
 CMRC = Path(__file__).parent / "data" / "cmrc" / "corpus"
@@ -43,8 +43,11 @@ def short_articles() -> dict[str, tuple[str, str]]:
 def expected_shapes(folder: Path) -> dict[str, tuple[int, int]]:
     """Per source text: its sentence and chunk counts, as the index must hold them."""
     report = load_path(folder)
-    return {report.sources[article.source]: (len(article_sentences(article)), len(chunk_article(article)))
-            for article in report.articles}
+    counts = {}
+    for article in report.articles:
+        sentences = article_sentences(article)
+        counts[report.sources[article.source]] = (len(sentences), len(chunk_sentences(sentences)))
+    return counts
 
 
 def qa_add(folder: Path, data_dir: Path) -> subprocess.Popen:

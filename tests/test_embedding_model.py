@@ -5,7 +5,8 @@ import sys
 
 import numpy as np
 
-from embeddings.model import BundledE5, load_model, sentence_transformer
+from embeddings.bundled import BundledE5
+from embeddings.model import load_model, sentence_transformer
 
 TEXTS = ["新疆今年新增了多少工会会员？", "体检项目包括内科、腹部彩超、胸部CT、心电图等共计21项。",
          "全国消防日是哪一天？"]

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from qa.evaluate import Item, format_table, score_item, summarize
+from qa.answer.result import Answer, Citation, Passage
+from qa.cli.evaluate import Item, format_table, score_item, summarize
 from tests.test_cli import DATA, qa
 
 
@@ -15,10 +16,11 @@ def item(**fields) -> Item:
 
 
 def result(answer: str, sources: list[str], answerable: bool = True, span: str | None = None,
-           passages: list[tuple[str, str]] = ()) -> dict:
-    citations = [{"n": n, "source": source, "quote": answer} for n, source in enumerate(sources, start=1)]
-    return {"answer": answer, "answerable": answerable, "span": span, "confidence": 0.5, "citations": citations,
-            "passages": [{"source": source, "text": text} for source, text in passages]}
+           passages: list[tuple[str, str]] = ()) -> Answer:
+    citations = [Citation(n, "doc", "标题", None, source, 0, answer, 0, len(answer))
+                 for n, source in enumerate(sources, start=1)]
+    return Answer("问题？", answer, answerable, 0.5, span, citations,
+                  [Passage("doc", "标题", source, text, 0.1, 0, len(text)) for source, text in passages])
 
 
 def test_hit_needs_the_gold_text_and_the_gold_source():

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from qa.answer.examples import MAX_EXAMPLES
 from qa.engine import QA
 from qa.errors import QAError
-from qa.examples import MAX_EXAMPLES
 
 STATION = ("大连市总工会推出职工服务新举措\n\n"
            "大连市总工会今年新建职工驿站120个，为户外劳动者提供饮水、休息和充电服务。\n")
@@ -30,8 +30,8 @@ def test_examples_take_turns_across_sources_and_kinds_of_question(client, seed_q
     examples = client.get(f"/api/examples?n={MAX_EXAMPLES}").get_json()["examples"]
     assert len(examples) == MAX_EXAMPLES
     answers = [seed_qa.ask(question) for question in examples]
-    assert len({answer["citations"][0]["doc_id"] for answer in answers}) == MAX_EXAMPLES
-    assert len({answer["citations"][0]["source"] for answer in answers}) == 5, "every seed issue has its turn"
+    assert len({answer.citations[0].doc_id for answer in answers}) == MAX_EXAMPLES
+    assert len({answer.citations[0].source for answer in answers}) == 5, "every seed issue has its turn"
     first = examples[:4]
     assert any("多少" in question for question in first) and any("谁" in question for question in first)
 

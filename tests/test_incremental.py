@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from qa.bm25_index import Bm25Index
 from qa.index import NewsIndex
+from qa.index.bm25 import Bm25Index
 from tests.test_index import TEXTS as BASE_TEXTS
 from tests.test_index import corpus
 

@@ -5,7 +5,8 @@ import pytest
 
 from qa.errors import IndexMissing
 from qa.index import NewsIndex
-from qa.models import Article, Paragraph, SourceText
+from qa.ingest.article import Article, Paragraph
+from qa.text.source import SourceText
 
 TEXTS = {
     "a.txt": (

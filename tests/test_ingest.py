@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.ingest import IngestError, LoadReport, load_file, load_path, parse_source, read_source
+from qa.ingest.article import Article
 from qa.ingest.newspaper import looks_like_issue
-from qa.models import Article
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DATA = Path(__file__).resolve().parent / "data" / "ingest"

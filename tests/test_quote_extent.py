@@ -2,9 +2,10 @@
 
 import pytest
 
-from qa.answer import quote_rows
+from qa.answer.quoting import quote_rows
 from qa.engine import QA
-from qa.models import Article, Paragraph, SourceText
+from qa.ingest.article import Article, Paragraph
+from qa.text.source import SourceText
 from tests.test_index import corpus
 
 TEXTS = {
@@ -34,17 +35,17 @@ def qa(tmp_path_factory):
 def test_a_sentence_that_leans_back_is_quoted_with_its_neighbours(qa):
     sources = corpus(TEXTS)[1]
     answer = qa.ask("该码头的作业效率比传统码头提高了多少？")
-    cited = answer["citations"][0]
-    assert cited["quote"] == ("青岛港自动化码头于2017年投入运营。该码头的作业效率比传统码头提高了30%。"
+    cited = answer.citations[0]
+    assert cited.quote == ("青岛港自动化码头于2017年投入运营。该码头的作业效率比传统码头提高了30%。"
                               "它还减少了大量夜班人工。")
-    assert sources[cited["source"]][cited["start"] : cited["end"]] == cited["quote"]
-    assert answer["answer"] == cited["quote"] + "[1]"
-    assert answer["span"] == "30%"
+    assert sources[cited.source][cited.start : cited.end] == cited.quote
+    assert answer.answer == cited.quote + "[1]"
+    assert answer.span == "30%"
 
 
 def test_a_sentence_that_stands_alone_is_quoted_alone(qa):
-    cited = qa.ask("全国消防日是哪一天？")["citations"][0]
-    assert cited["quote"] == "11月9日是全国消防日。"
+    cited = qa.ask("全国消防日是哪一天？").citations[0]
+    assert cited.quote == "11月9日是全国消防日。"
 
 
 def test_sentences_of_different_paragraphs_never_join(qa):

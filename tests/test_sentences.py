@@ -1,9 +1,10 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_article
-from qa.models import Article, Paragraph, SourceText
-from qa.sentences import split_sentences
+from qa.index.chunking import article_sentences, chunk_sentences
+from qa.ingest.article import Article, Paragraph
+from qa.text.sentences import split_sentences
+from qa.text.source import SourceText
 
 
 def texts(sentence: str) -> list[str]:
@@ -54,7 +55,7 @@ def test_chunk_and_sentence_offsets_round_trip_through_deleted_characters(pieces
     article = Article("x.txt", "标题", paragraphs)
     for paragraph in paragraphs:
         assert "".join(source[s:e] for s, e in paragraph.body.spans) == paragraph.text
-    for chunk in chunk_article(article, max_chars=30):
+    for chunk in chunk_sentences(article_sentences(article), max_chars=30):
         for sentence in chunk.sentences:
             body = paragraphs[sentence.paragraph].body
             assert body.text[sentence.start : sentence.end] == sentence.text
@@ -70,7 +71,7 @@ def test_chunk_and_sentence_offsets_round_trip_through_deleted_characters(pieces
 def test_chunks_overlap_by_one_sentence_and_respect_the_size_limit():
     text = "".join(f"第{i}句话写在这里。" for i in range(20))
     article = Article("x.txt", "t", [Paragraph(SourceText(text, [(0, len(text))]))])
-    chunks = chunk_article(article, max_chars=40, overlap=1)
+    chunks = chunk_sentences(article_sentences(article), max_chars=40, overlap=1)
     assert len(chunks) > 3
     for first, second in zip(chunks, chunks[1:], strict=False):
         assert first.sentences[-1] == second.sentences[0]

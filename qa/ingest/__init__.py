@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.ingest.article import Article
 from qa.ingest.html import html_text
 from qa.ingest.newspaper import looks_like_issue, parse_issue
 from qa.ingest.plain import parse_plain
 from qa.ingest.records import parse_jsonl
-from qa.models import Article
 
 SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".jsonl"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -41,6 +41,12 @@ class LoadReport:
     articles: list[Article] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # file name -> decoded full text
     errors: list[str] = field(default_factory=list)  # one "<file name>: <reason>" line per bad file
+
+    def merge(self, other: LoadReport) -> None:
+        """Take in what ``other`` loaded; a source loaded again replaces its text."""
+        self.articles.extend(other.articles)
+        self.sources.update(other.sources)
+        self.errors.extend(other.errors)
 
 
 def read_source(path: Path) -> str:

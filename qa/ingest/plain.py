@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from qa.models import Article, Paragraph, SourceText, Span
+from qa.ingest.article import Article, Paragraph
+from qa.text.lexicon import CLOSERS, COLONS, SENTENCE_TERMINATORS, char_class
+from qa.text.source import SourceText, Span
 
-# Sentence enders; closing quotes/brackets only count when a sentence ender sits inside them
-# (…。” ends a paragraph, …温暖行动” does not).
-TERMINATORS = "。！？；…!?;：:"
-CLOSERS = "”’」』）)》\"'"
-_TERMINATED = re.compile(rf"[{TERMINATORS}][{re.escape(CLOSERS)}]*$")
+# A sentence ender or a colon (the line introduces what follows) ends a paragraph; closing quotes
+# and brackets only count when a sentence ender sits inside them (…。” ends one, …温暖行动” does not).
+_TERMINATED = re.compile(f"{char_class(SENTENCE_TERMINATORS + COLONS)}{char_class(CLOSERS)}*$")
 # A trailing signature such as （梁伟强） or (中光) after the last sentence.
 _SIGNATURE = re.compile(r"[（(][^（()）]{1,15}[）)]$")
 _BOLD = re.compile(r"\*\*")

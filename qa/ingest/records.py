@@ -12,8 +12,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from qa.ingest.article import Article, Paragraph
 from qa.ingest.plain import parse_plain
-from qa.models import Article, Paragraph, SourceText
+from qa.text.source import SourceText
 
 FIELDS = frozenset({"title", "text", "date", "source"})
 MAX_SOURCE_NAME = 200

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from qa.engine import MAX_K, QA
-from qa.examples import MAX_EXAMPLES
+from qa.limits import MAX_EXAMPLES, MAX_K
 from qa.server import payload, streaming
+from qa.server.context import engine
 from qa.server.payload import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def engine() -> QA:
-    return current_app.extensions["qa"]
 
 
 @bp.post("/ask")
@@ -37,7 +33,7 @@ def _answer(question: str, history: list[dict[str, str]], body: dict) -> Respons
     answer = engine().ask(question, history=history, k=k, retriever=retriever)
     if stream:
         return streaming.event_stream(streaming.answer_events(answer))
-    return jsonify(answer)
+    return jsonify(answer.to_dict())
 
 
 @bp.get("/search")
@@ -45,7 +41,8 @@ def search() -> Response:
     query = payload.question(request.args.get("q"), "q")
     k = payload.query_integer("k", 10, 1, MAX_K)
     retriever = payload.retriever(request.args.get("retriever"))
-    return jsonify({"query": query, "passages": engine().search(query, k=k, retriever=retriever)})
+    passages = engine().search(query, k=k, retriever=retriever)
+    return jsonify({"query": query, "passages": [passage.to_dict() for passage in passages]})
 
 
 @bp.get("/documents/<doc_id>")
@@ -53,7 +50,7 @@ def document(doc_id: str) -> Response:
     found = engine().document(doc_id)
     if found is None:
         raise ApiError(404, "document_not_found", f"no document with id {doc_id!r}")
-    return jsonify(found)
+    return jsonify(found.to_dict())
 
 
 @bp.get("/examples")

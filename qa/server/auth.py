@@ -1,20 +1,19 @@
 """Write routes answer only to ``Authorization: Bearer <admin token>``.
 
-The token comes from the app's ADMIN_TOKEN setting or else the QA_ADMIN_TOKEN environment
-variable. Without one, writes are switched off (403) rather than open to anyone; a missing or
+The token comes from the settings (the app's ADMIN_TOKEN, or else the QA_ADMIN_TOKEN
+environment variable). Without one, writes are switched off (403) rather than open to anyone; a missing or
 wrong token is a 401. The comparison takes the same time wherever the strings differ.
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 
-from flask import current_app, request
+from flask import request
 
+from qa.server.context import settings
 from qa.server.payload import ApiError
-
-TOKEN_ENV = "QA_ADMIN_TOKEN"
+from qa.settings import ADMIN_TOKEN_ENV
 
 
 class Unauthorized(ApiError):
@@ -24,14 +23,10 @@ class Unauthorized(ApiError):
         super().__init__(401, "unauthorized", message)
 
 
-def admin_token() -> str | None:
-    return current_app.config.get("ADMIN_TOKEN") or os.environ.get(TOKEN_ENV) or None
-
-
 def require_admin() -> None:
-    token = admin_token()
+    token = settings().admin_token
     if token is None:
-        raise ApiError(403, "writes_disabled", f"document changes are disabled: no {TOKEN_ENV} is configured")
+        raise ApiError(403, "writes_disabled", f"document changes are disabled: no {ADMIN_TOKEN_ENV} is configured")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given:
         raise Unauthorized("this route needs an Authorization: Bearer <admin token> header")

@@ -11,12 +11,11 @@ from pathlib import PurePath
 
 from flask import Blueprint, Response, jsonify, request
 
-from qa.index import DocumentInfo
 from qa.ingest import LoadReport, load_bytes
 from qa.ingest.records import RecordError, check_record, group_records
 from qa.server import payload
-from qa.server.api import engine
 from qa.server.auth import Unauthorized, require_admin
+from qa.server.context import engine
 from qa.server.errors import error_response
 from qa.server.payload import ApiError
 
@@ -32,10 +31,6 @@ def _unauthorized(error: Unauthorized) -> Response:
     return response
 
 
-def summary(info: DocumentInfo) -> dict:
-    return {"doc_id": info.doc_id, "title": info.title, "date": info.date, "source": info.source, "kind": info.kind}
-
-
 @bp.get("/documents")
 def list_documents() -> Response:
     source = request.args.get("source")
@@ -43,9 +38,9 @@ def list_documents() -> Response:
         source = payload.text(source, "source")
     limit = payload.query_integer("limit", 100, 1, MAX_LIST)
     offset = payload.query_integer("offset", 0, 0, 2**31 - 1)
-    documents = engine().index.documents(source)
+    documents = engine().documents(source)
     return jsonify({"total": len(documents),
-                    "documents": [summary(info) for info in documents[offset : offset + limit]]})
+                    "documents": [info.summary() for info in documents[offset : offset + limit]]})
 
 
 @bp.post("/documents")
@@ -54,10 +49,10 @@ def add_documents() -> Response:
     loaded = _uploaded() if request.mimetype == "multipart/form-data" else _record()
     if not loaded.sources:
         raise ApiError(400, "no_documents", "nothing to add: " + ("; ".join(loaded.errors) or "no files"))
-    index = engine().index
-    report = index.add(loaded.articles, loaded.sources)
-    documents = index.snapshot.documents
-    added = [summary(documents[doc_id]) for doc_id in report.doc_ids if doc_id in documents]
+    qa = engine()
+    report = qa.add(loaded)
+    documents = {info.doc_id: info for info in qa.documents()}
+    added = [documents[doc_id].summary() for doc_id in report.doc_ids if doc_id in documents]
     response = jsonify({"added": added, "unchanged_sources": report.unchanged_sources, "errors": loaded.errors})
     response.status_code = 201 if report.added_sources else 200
     return response
@@ -66,7 +61,7 @@ def add_documents() -> Response:
 @bp.delete("/documents/<doc_id>")
 def delete_document(doc_id: str) -> Response:
     require_admin()
-    if not engine().index.delete([doc_id]):
+    if not engine().delete([doc_id]):
         raise ApiError(404, "document_not_found", f"no document with id {doc_id!r}")
     return jsonify({"deleted": doc_id})
 

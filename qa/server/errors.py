@@ -6,7 +6,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from qa.errors import QAError
-from qa.server.payload import MAX_BODY_BYTES, ApiError
+from qa.server.payload import MAX_BODY_BYTES
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -23,18 +23,13 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 
 def register(app: Flask) -> None:
-    app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(QAError, _qa_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
 
 
-def _api_error(error: ApiError) -> Response:
-    return error_response(error.status, error.code, error.message)
-
-
 def _qa_error(error: QAError) -> Response:
-    return error_response(400, error.code, str(error))
+    return error_response(error.status, error.code, str(error))
 
 
 def _http_error(error: HTTPException) -> Response | HTTPException:

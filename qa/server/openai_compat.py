@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from qa.answer.result import Answer, Citation
 from qa.server import payload, streaming
-from qa.server.api import engine
+from qa.server.context import engine
 
 MODEL_ID = "newsqa"
 # Clients send instructions as system or developer messages and may replay tool turns; an
@@ -43,23 +44,23 @@ def chat_completions() -> Response:
     content = with_footnotes(answer)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if stream:
-        return streaming.event_stream(_chunks(completion_id, created, content, answer["citations"]))
+        return streaming.event_stream(_chunks(completion_id, created, content, answer.citations))
     return jsonify({
         "id": completion_id, "object": "chat.completion", "created": created, "model": MODEL_ID,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop",
                      "logprobs": None}],
-        "citations": answer["citations"],
+        "citations": [citation.to_dict() for citation in answer.citations],
     })
 
 
-def with_footnotes(answer: dict) -> str:
+def with_footnotes(answer: Answer) -> str:
     """The answer text followed by one "[n] 标题（日期，source）" line per citation."""
-    notes = [f"[{item['n']}] {item['title']}（{'，'.join(filter(None, (item['date'], item['source'])))}）"
-             for item in answer["citations"]]
-    return answer["answer"] + ("\n\n" + "\n".join(notes) if notes else "")
+    notes = [f"[{item.n}] {item.title}（{'，'.join(filter(None, (item.date, item.source)))}）"
+             for item in answer.citations]
+    return answer.answer + ("\n\n" + "\n".join(notes) if notes else "")
 
 
-def _chunks(completion_id: str, created: int, content: str, citations: list[dict]) -> Iterator[str]:
+def _chunks(completion_id: str, created: int, content: str, citations: list[Citation]) -> Iterator[str]:
     def chunk(delta: dict, finish_reason: str | None = None, **extra: object) -> str:
         return streaming.frame({
             "id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
@@ -69,7 +70,7 @@ def _chunks(completion_id: str, created: int, content: str, citations: list[dict
     yield chunk({"role": "assistant", "content": ""})
     for piece in streaming.pieces(content):
         yield chunk({"content": piece})
-    yield chunk({}, "stop", citations=citations)
+    yield chunk({}, "stop", citations=[citation.to_dict() for citation in citations])
     yield streaming.frame("[DONE]")
 
 

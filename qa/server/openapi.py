@@ -7,15 +7,18 @@ media type names the schema of each event's JSON data in the extension ``x-event
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import types
+import typing
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Blueprint, Response, jsonify
 
-from qa.engine import MAX_K, MAX_QUESTION_CHARS
-from qa.examples import MAX_EXAMPLES
-from qa.index import RETRIEVERS
+from qa.answer.result import Answer, Citation, Passage
+from qa.engine import RETRIEVERS
 from qa.ingest.records import MAX_SOURCE_NAME
+from qa.limits import MAX_EXAMPLES, MAX_K, MAX_QUESTION_CHARS
 from qa.server.documents import MAX_LIST
 from qa.server.openai_compat import MODEL_ID, OPENAI_ROLES
 from qa.server.payload import CHAT_ROLES, MAX_BODY_BYTES, MAX_MESSAGES
@@ -48,6 +51,26 @@ def _events(description: str, events: dict[str, dict]) -> dict:
 
 STRING, INTEGER, NUMBER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
 NULLABLE_STRING = {"type": ["string", "null"]}
+_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null"}
+
+
+def _type_schema(hint: object) -> dict:
+    """The JSON schema of a field's type: a scalar, an optional scalar, or a list of records."""
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return {"type": "array", "items": _ref(item.__name__)}
+    if isinstance(hint, types.UnionType):
+        return {"type": [_JSON_TYPES[part] for part in typing.get_args(hint)]}
+    return {"type": _JSON_TYPES[hint]}
+
+
+def _record(cls: type) -> dict:
+    """The object schema of a result dataclass: every field required, described by its metadata."""
+    hints = typing.get_type_hints(cls)
+    return _object({item.name: {**_type_schema(hints[item.name]), **item.metadata}
+                    for item in dataclasses.fields(cls)})
+
+
 K = {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 5, "description": "passages to return"}
 RETRIEVER = {"type": "string", "enum": list(RETRIEVERS), "default": "hybrid"}
 STREAM = {"type": "boolean", "description": "answer as server-sent events; without it, `Accept: "
@@ -55,18 +78,7 @@ STREAM = {"type": "boolean", "description": "answer as server-sent events; witho
 
 SCHEMAS = {
     "Error": _object({"error": _object({"code": STRING, "message": STRING})}),
-    "Passage": _object({"doc_id": STRING, "title": STRING, "source": STRING, "text": STRING, "score": NUMBER,
-                        "start": INTEGER, "end": INTEGER}),
-    "Citation": _object({"n": INTEGER, "doc_id": STRING, "title": STRING, "date": NULLABLE_STRING, "source": STRING,
-                         "paragraph": INTEGER, "quote": STRING, "start": INTEGER, "end": INTEGER}),
-    "Answer": _object({
-        "question": STRING,
-        "answer": {"type": "string", "description": "quoted sentences, each followed by its [n] marker"},
-        "answerable": BOOLEAN, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-        "span": {"type": ["string", "null"], "description": "the short answer inside the quote, where found"},
-        "citations": {"type": "array", "items": _ref("Citation")},
-        "passages": {"type": "array", "items": _ref("Passage")},
-    }),
+    **{cls.__name__: _record(cls) for cls in (Passage, Citation, Answer)},
     "AskRequest": _object({"question": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS},
                            "k": K, "retriever": RETRIEVER, "stream": STREAM},
                           optional=("k", "retriever", "stream"), open_ended=True),

@@ -1,7 +1,8 @@
 """Reading and checking request input.
 
-Every way a request can be wrong becomes an :class:`ApiError` with its own code before any work
-is done, so the engine only ever sees well-formed input and a bad request costs nothing.
+Every way a request can be wrong becomes a :class:`QAError` with its own code before any work is
+done (the limits of a question are :mod:`qa.limits`, shared with the CLI), so the engine only
+ever sees well-formed input and a bad request costs nothing.
 """
 
 from __future__ import annotations
@@ -10,21 +11,21 @@ import json
 
 from flask import request
 
-from qa.engine import MAX_K, MAX_QUESTION_CHARS
-from qa.index import RETRIEVERS
+from qa import limits
+from qa.engine import RETRIEVERS
+from qa.errors import QAError
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_MESSAGES = 50
 CHAT_ROLES = ("user", "assistant", "system")
 
 
-class ApiError(Exception):
-    """A request the client has to change; answered as ``{"error": {"code", "message"}}``."""
+class ApiError(QAError):
+    """A request the client has to change, with the HTTP status it is answered with."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, code)
         self.status = status
-        self.code = code
         self.message = message
 
 
@@ -46,35 +47,12 @@ def json_body() -> dict:
     return body
 
 
-def text(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise ApiError(400, "invalid_type", f"{name} must be a string")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from \ud800-style escapes cannot be answered back as UTF-8
-        raise ApiError(400, "invalid_encoding", f"{name} is not valid Unicode text") from None
-    return value
-
-
-def question(value: object, name: str = "question") -> str:
-    if value is None:
-        raise ApiError(400, "missing_field", f"{name} is required")
-    value = text(value, name).strip()
-    if not value:
-        raise ApiError(400, "empty_question", f"{name} is empty")
-    if len(value) > MAX_QUESTION_CHARS:
-        raise ApiError(400, "question_too_long", f"{name} is longer than {MAX_QUESTION_CHARS} characters")
-    return value
+text = limits.text
+question = limits.question
 
 
 def integer(value: object, name: str, default: int, low: int, high: int) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(400, "invalid_type", f"{name} must be an integer")
-    if not low <= value <= high:
-        raise ApiError(400, "invalid_value", f"{name} must be between {low} and {high}")
-    return value
+    return default if value is None else limits.integer(value, name, low, high)
 
 
 def query_integer(name: str, default: int, low: int, high: int) -> int:
@@ -89,16 +67,12 @@ def query_integer(name: str, default: int, low: int, high: int) -> int:
 
 
 def retriever(value: object) -> str:
-    if value is None:
-        return "hybrid"
-    if value not in RETRIEVERS:
-        raise ApiError(400, "invalid_value", f"retriever must be one of {', '.join(RETRIEVERS)}")
-    return str(value)
+    return "hybrid" if value is None else limits.choice(value, "retriever", RETRIEVERS)
 
 
 def answer_options(body: dict) -> tuple[int, str]:
     """``k`` and ``retriever`` of an ask or chat body."""
-    return integer(body.get("k"), "k", 5, 1, MAX_K), retriever(body.get("retriever"))
+    return integer(body.get("k"), "k", 5, 1, limits.MAX_K), retriever(body.get("retriever"))
 
 
 def flag(value: object, name: str) -> bool | None:

@@ -8,9 +8,14 @@ from collections.abc import Iterable, Iterator
 
 from flask import Response
 
+from qa.answer.result import Answer
+from qa.text.lexicon import CLAUSE_MARKS, COLONS, SENTENCE_TERMINATORS, char_class
+
 # A piece ends after a run of punctuation (and the citation markers right behind it), so a
-# client never receives half of a "[12]" marker and every piece reads as a clause; "2.93" stays whole.
-_PIECE = re.compile(r".+?(?:(?:[，。！？；：、!?;]|[,.:](?!\d))+(?:\[\d+\])*|\n+|\[\d+\]|\Z)", re.S)
+# client never receives half of a "[12]" marker and every piece reads as a clause; a half-width
+# comma, colon or full stop only before a non-digit, so that "2.93" and "3,724" stay whole.
+_FULL_WIDTH_MARKS = "".join(mark for mark in SENTENCE_TERMINATORS + COLONS + CLAUSE_MARKS if mark not in ",.:")
+_PIECE = re.compile(rf".+?(?:(?:{char_class(_FULL_WIDTH_MARKS)}|[,.:](?!\d))+(?:\[\d+\])*|\n+|\[\d+\]|\Z)", re.S)
 
 
 def pieces(text: str) -> list[str]:
@@ -24,13 +29,14 @@ def frame(data: object, event: str | None = None) -> str:
     return (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
 
 
-def answer_events(answer: dict) -> Iterator[str]:
+def answer_events(answer: Answer) -> Iterator[str]:
     """``passages``, ``answer`` deltas, ``citations``, then ``done`` with the whole answer object."""
-    yield frame({"passages": answer["passages"]}, "passages")
-    for piece in pieces(answer["answer"]):
+    whole = answer.to_dict()
+    yield frame({"passages": whole["passages"]}, "passages")
+    for piece in pieces(answer.answer):
         yield frame({"delta": piece}, "answer")
-    yield frame({"citations": answer["citations"]}, "citations")
-    yield frame(answer, "done")
+    yield frame({"citations": whole["citations"]}, "citations")
+    yield frame(whole, "done")
 
 
 def event_stream(events: Iterable[str]) -> Response:

@@ -1,14 +1,26 @@
-"""The chat page: static files from the top-level ``web/`` folder, index.html at ``/``."""
+"""The chat page: static files of the package ``qa.web``, index.html at ``/``.
+
+The source tree keeps them in the top-level ``web/`` folder; the build maps that folder to
+``qa.web`` (pyproject.toml), so an installed wheel and an editable checkout find them alike.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory
 from flask.blueprints import BlueprintSetupState
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+WEB_PACKAGE = "qa.web"
+
+
+def web_dir() -> Path | None:
+    """The folder of the chat page's files, or None when the package was installed without them."""
+    spec = importlib.util.find_spec(WEB_PACKAGE)
+    return Path(spec.origin).parent if spec and spec.origin else None
 
 bp = Blueprint("web", __name__)
 
@@ -36,6 +48,9 @@ def static_file(filename: str) -> Response:
 
 
 def _send(filename: str) -> Response:
-    # A missing file (index.html too, while web/ is not built) or a path escaping the folder
-    # raises NotFound, which the error handlers answer as JSON.
-    return send_from_directory(current_app.config["WEB_DIR"], filename)
+    # A missing file (index.html too, when no web files are installed) or a path escaping the
+    # folder raises NotFound, which the error handlers answer as JSON.
+    folder = current_app.config["WEB_DIR"]
+    if folder is None:
+        raise NotFound("the web UI is not installed")
+    return send_from_directory(folder, filename)

@@ -11,13 +11,11 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from qa.chunking import Chunk, Sentence
-from qa.models import Article
+from qa.index.prepare import PreparedArticle
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,18 +39,6 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
 """
-
-
-@dataclass
-class PreparedArticle:
-    """An article with its sentences, chunks, tokens and vectors, ready to be written."""
-
-    article: Article
-    sentences: list[Sentence]
-    sentence_vectors: np.ndarray
-    chunks: list[Chunk]
-    chunk_tokens: list[list[str]]
-    chunk_vectors: np.ndarray
 
 
 class Store:

@@ -1,17 +1,28 @@
-"""Near-duplicate texts (a story reprinted, a chunk overlapping its neighbour) shown once."""
+"""Character bigrams, segmentation-free match units, and the near-duplicate test built on them.
+
+Near-duplicate texts (a story reprinted, a chunk overlapping its neighbour) are shown once.
+"""
 
 from __future__ import annotations
 
-from qa.textnorm import compact
+from collections.abc import Iterator
+
+from qa.text.normalize import compact
 
 # Share of the shorter text's character bigrams found in the longer one: reprints with an edited
 # word or two score above it, two sentences on the same topic stay far below.
 NEAR_DUPLICATE = 0.8
 
 
+def char_bigrams(text: str) -> Iterator[str]:
+    """Each pair of adjacent characters of ``text``, in order."""
+    return (text[i : i + 2] for i in range(len(text) - 1))
+
+
 def bigrams(text: str) -> frozenset[str]:
+    """The shape of a text for the near-duplicate test: its compacted bigrams (or itself, if shorter)."""
     text = compact(text)
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset([text])
+    return frozenset(char_bigrams(text)) or frozenset([text])
 
 
 def near_duplicate(first: frozenset[str], second: frozenset[str]) -> bool:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
+from qa.text.lexicon import CLOSERS, SENTENCE_TERMINATORS, char_class
+
 Range = tuple[int, int]
 
-_TERMINATORS = "。！？；!?;…"
-_CLOSERS = "”’」』）)】》〉\"'"
 # Terminator run, then closers; a half-width "." only ends a sentence before a non-digit so
 # that 21.97万 and 3.59亿 stay whole.
-_BOUNDARY = re.compile(rf"(?:[{_TERMINATORS}]+|\.(?!\d))[{re.escape(_CLOSERS)}]*|\n+")
+_BOUNDARY = re.compile(rf"(?:{char_class(SENTENCE_TERMINATORS)}+|\.(?!\d)){char_class(CLOSERS)}*|\n+")
 
 
 def split_sentences(text: str, min_chars: int = 2) -> list[Range]:

@@ -8,6 +8,8 @@ import unicodedata
 
 import opencc
 
+from qa.text.lexicon import COUNTED_UNITS, char_class
+
 
 @functools.cache
 def _to_simplified() -> opencc.OpenCC:
@@ -30,7 +32,7 @@ _HAN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
 _HAN_COUNT = re.compile(
     r"(?<![零〇一二两三四五六七八九十百千万亿])"
     r"([一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
-    r"(?=[年个名项家天月次位人条届轮岁倍周])"
+    rf"(?={char_class(COUNTED_UNITS)})"
 )
 
 

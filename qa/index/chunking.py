@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.models import Article
-from qa.sentences import split_sentences
+from qa.ingest.article import Article
+from qa.text.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,9 @@ def article_sentences(article: Article) -> list[Sentence]:
     return sentences
 
 
-def chunk_article(article: Article, max_chars: int = 200, overlap: int = 1) -> list[Chunk]:
-    """Greedy windows of whole sentences up to ``max_chars``; consecutive windows share
+def chunk_sentences(sentences: list[Sentence], max_chars: int = 200, overlap: int = 1) -> list[Chunk]:
+    """Greedy windows of an article's whole sentences up to ``max_chars``; consecutive windows share
     ``overlap`` sentences so an answer split over a boundary still appears whole in one chunk."""
-    sentences = article_sentences(article)
     chunks: list[Chunk] = []
     first = 0
     while first < len(sentences):

@@ -16,7 +16,7 @@ import weakref
 import jieba
 from pypinyin import lazy_pinyin
 
-from qa.index import Snapshot
+from qa.index.snapshot import Snapshot
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 # A name maps to at most this many words, the most frequent in the corpus first: one spelling

@@ -13,20 +13,19 @@ import itertools
 import re
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import jieba.posseg
-import numpy as np
 
-from qa.index import SentenceRow, Snapshot
-from qa.spans import candidates
+from qa.answer.result import Answer
+from qa.answer.spans import candidates
+from qa.index.records import SentenceRow
+from qa.index.snapshot import Snapshot
+from qa.limits import MAX_EXAMPLES
+from qa.text.lexicon import GENERIC_ROLES, LEANS_BACK, QUOTE_PAIRS, ROLE_TITLES, alternation
 
-if TYPE_CHECKING:
-    from qa.engine import QA
-
-MAX_EXAMPLES = 8
+Ask = Callable[[str], Answer]
 # Each check is a full answer (about 0.2 s on two cores): the first call after a write is bounded by this.
 MAX_ASKS = 20
 # A chip reads at a glance; shorter clauses lack the context that makes a question answerable.
@@ -39,8 +38,8 @@ KINDS = ("number", "date", "person")
 _CLAUSE = re.compile(r"[^，,；;：:。！!？?]+")
 _ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)")
 # Openers that lean on an earlier sentence (其中, 他): the question would not say what it is about.
-_DANGLING = re.compile(r"^(?:他们|他|她|它|其中|其|该|这|此|那|并且|并|而且|而|且|也|还|但是|但|同时|此外|另外|"
-                       r"因此|所以|对此|为此|随后|之后)")
+_DANGLING = re.compile("^" + alternation(LEANS_BACK + ("其中", "那", "并且", "而且", "且", "也", "还", "但是", "对此",
+                                                       "为此", "之后")))
 # A second number makes a question hard to read (全市多少家企业已建会294家); a reporting frame
 # (记者…获悉) or a pointer back (这一项目) leaves it without its subject.
 _VAGUE = re.compile(r"[0-9０-９]|(?:获悉|了解到|介绍|表示|指出|透露|告诉|说)$|这一|这些|这个|这次|该|此次|上述")
@@ -51,9 +50,10 @@ _QUANTITY = re.compile(r"^(?:近|约|超过|超|逾|达|共计|共|累计)?(?P<o
 _FULL_DATE = re.compile(r".+月.+[日号]$")
 _YEAR = re.compile(r"^[0-9]{4}年$")
 _MONTH = re.compile(r"^[0-9]{4}年[0-9]{1,2}月$")
-_QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|《[^》]*》|「[^」]*」")
-_ROLE = re.compile(r"(?:董事长|总经理|秘书长|负责人|主任|主席|书记|局长|厂长|院长|校长|部长|会长|队长|经理|站长|所长)$")
-_PAIRS = ("“”", "‘’", "《》", "「」", "（）", "()")
+# Quoted names and slogans (brackets are asides, taken out before).
+_QUOTED = re.compile("|".join(f"{re.escape(left)}[^{re.escape(right)}]*{re.escape(right)}"
+                              for left, right in QUOTE_PAIRS if left not in "（("))
+_ROLE = re.compile(alternation(ROLE_TITLES + GENERIC_ROLES) + "$")
 
 
 @dataclass(frozen=True)
@@ -72,22 +72,21 @@ class ExampleCache:
         self._snapshot: weakref.ref[Snapshot] | None = None
         self._examples: list[str] = []
 
-    def get(self, qa: QA, n: int) -> list[str]:
+    def get(self, snapshot: Snapshot, ask: Ask, n: int) -> list[str]:
         # One caller generates while the others wait for its list rather than repeating the asks.
         with self._lock:
-            snapshot = qa.index.snapshot
             if self._snapshot is None or self._snapshot() is not snapshot:
-                self._examples = generate(qa, snapshot)
+                self._examples = generate(ask, snapshot)
                 self._snapshot = weakref.ref(snapshot)
             return self._examples[:n]
 
 
-def generate(qa: QA, snapshot: Snapshot, limit: int = MAX_EXAMPLES, asks: int = MAX_ASKS) -> list[str]:
-    """Up to ``limit`` questions from different articles that ``qa`` answers from their own sentence,
+def generate(ask: Ask, snapshot: Snapshot, limit: int = MAX_EXAMPLES, asks: int = MAX_ASKS) -> list[str]:
+    """Up to ``limit`` questions from different articles that ``ask`` answers from their own sentence,
     the kinds of question taking turns so that the first few show what the service can answer."""
     found: dict[str, list[str]] = {kind: [] for kind in KINDS}
     for cloze in itertools.islice(_clozes(snapshot), asks):
-        if len(found[cloze.kind]) < limit and _answers_itself(qa, cloze, snapshot):
+        if len(found[cloze.kind]) < limit and _answers_itself(ask, cloze, snapshot):
             found[cloze.kind].append(cloze.question)
             # Rarer kinds (dates) are worth a few more asks while there is room for them.
             if all(found.values()) and sum(map(len, found.values())) >= limit:
@@ -96,14 +95,13 @@ def generate(qa: QA, snapshot: Snapshot, limit: int = MAX_EXAMPLES, asks: int = 
     return interleaved[:limit]
 
 
-def _answers_itself(qa: QA, cloze: Cloze, snapshot: Snapshot) -> bool:
-    answer = qa.ask(cloze.question)
-    if not answer["answerable"] or not answer["citations"]:
+def _answers_itself(ask: Ask, cloze: Cloze, snapshot: Snapshot) -> bool:
+    answer = ask(cloze.question)
+    if not answer.answerable or not answer.citations:
         return False
-    cited, sentence = answer["citations"][0], snapshot.sentences[cloze.row]
+    cited, sentence = answer.citations[0], snapshot.sentences[cloze.row]
     # The quote may take in a neighbouring sentence; it must hold this one.
-    return cited["doc_id"] == sentence.doc_id and cited["start"] <= sentence.source_start < sentence.source_end <= (
-        cited["end"])
+    return cited.doc_id == sentence.doc_id and cited.start <= sentence.source_start < sentence.source_end <= cited.end
 
 
 def _clozes(snapshot: Snapshot) -> Iterator[Cloze]:
@@ -133,19 +131,13 @@ def _source_clozes(snapshot: Snapshot, doc_ids: list[str]) -> Iterator[Cloze]:
 
 def _first_cloze(snapshot: Snapshot, doc_id: str) -> Cloze | None:
     """The question from the article's earliest sentence that makes one: news states its main facts first."""
-    for row in _rows_of(snapshot, doc_id):
+    for row in snapshot.document_rows(doc_id):
         sentence = snapshot.sentences[row]
         for kind in KINDS if sentence.ordinal < PERSON_SENTENCES else ("number", "date"):
             question = _cloze(sentence, kind)
             if question is not None:
                 return Cloze(question, row, kind)
     return None
-
-
-def _rows_of(snapshot: Snapshot, doc_id: str) -> range:
-    """Rows of a document's sentences: its id range located among the ascending sentence ids."""
-    low, high, _, _ = snapshot.extents[doc_id]
-    return range(*(int(row) for row in np.searchsorted(snapshot.sentence_ids, [low, high])))
 
 
 def _cloze(sentence: SentenceRow, kind: str) -> str | None:
@@ -201,7 +193,7 @@ def _readable(question: str) -> bool:
         return False
     if question.startswith(("哪", "多少", "第几")):  # 多少名职工参加了… says nothing of who or where
         return False
-    if any(question.count(left) != question.count(right) for left, right in _PAIRS):
+    if any(question.count(left) != question.count(right) for left, right in QUOTE_PAIRS):
         return False
     first = next(iter(jieba.posseg.cut(question)))
     return first.flag[:1] in ("n", "t", "s", "j") or first.flag == "r"

@@ -5,8 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.textnorm import digit_counts, normalize
-from qa.tokens import keywords
+from qa.text.bigrams import char_bigrams
+from qa.text.lexicon import (
+    ASKED_UNITS,
+    GENERIC_ROLES,
+    INTERCHANGEABLE_UNITS,
+    PERSON_NOUNS,
+    ROLE_TITLES,
+    TIME_UNITS,
+    alternation,
+)
+from qa.text.normalize import digit_counts, normalize
+from qa.text.tokens import keywords
 
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -16,7 +26,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
     ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|比例|百分之|how (?:many|much|long|old|far)")),
     ("person", re.compile(
-        r"谁|何人|哪位|姓名|(?:主席|书记|负责人|姑娘|小伙|师傅|工匠|劳模|记者|主任|局长|经理|队长|总统|代表)(?:的名字)?叫什么"
+        rf"谁|何人|哪位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES + PERSON_NOUNS)}(?:的名字)?叫什么"
         r"|who\b|whom\b")),
     # 在哪 asks where, 在哪个公众号 asks which one; 重要性在于哪里 asks what, not where.
     ("place", re.compile(
@@ -69,17 +79,12 @@ def analyze(text: str) -> Question:
                     _asked_role(normalized) if answer_type == "person" else None)
 
 
-# Measure words that answer for one another: 多少位代表 is answered by 50名, 多少条 by 33项.
-_UNIT_GROUPS = [
-    frozenset("位名人"), frozenset("条项款"), frozenset("家所个"), frozenset(["人次"]), frozenset("篇"),
-    frozenset("件"), frozenset("场"), frozenset("次"), frozenset("轮"), frozenset("届"), frozenset("天日"),
-    frozenset("年"), frozenset("岁"), frozenset("吨"), frozenset("辆"), frozenset("台"), frozenset("户"),
-]
+_UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]
 _MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|多少钱|补贴|利润|产值")
 _DURATION = re.compile(r"多长时间|多久|多少(?:年|天|个月|小时|分钟)|几(?:年|天|个月|小时|分钟)|how long")
-_TIME_UNITS = frozenset(["年", "天", "日", "月", "周", "小时", "分钟", "秒"])
-_ASKED_UNIT = re.compile(r"(?:多少|几)(人次|[位名人条项款家所篇件场次轮届天日年岁吨辆台户])")
-_ROLES = re.compile(r"董事长|总经理|秘书长|主任|主席|书记|局长|厂长|院长|校长|部长|会长|队长|经理|站长|所长")
+_TIME_UNITS = frozenset(TIME_UNITS)
+_ASKED_UNIT = re.compile(rf"(?:多少|几)({alternation(ASKED_UNITS)})")
+_ROLES = re.compile(alternation(ROLE_TITLES))
 
 
 def expected_units(normalized: str) -> frozenset[str]:
@@ -111,5 +116,5 @@ def content_terms(normalized: str) -> list[str]:
         if run.isascii() or len(run) == 1:
             terms.append(run)
         else:
-            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+            terms.extend(char_bigrams(run))
     return list(dict.fromkeys(terms))

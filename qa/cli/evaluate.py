@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.answer.result import Answer
 from qa.engine import QA
 from qa.errors import QAError
-from qa.textnorm import compact
+from qa.text.normalize import compact
 
 
 @dataclass
@@ -62,41 +63,41 @@ def contains_gold(text: str, answers: Iterable[str]) -> bool:
     return any(compact(answer) and compact(answer) in haystack for answer in answers)
 
 
-def ask_item(qa: QA, item: Item, retriever: str) -> tuple[dict, float]:
+def ask_item(qa: QA, item: Item, retriever: str) -> tuple[Answer, float]:
     """Ask the item's earlier user turns first, feeding back our own answers, then the question."""
     history: list[dict[str, str]] = []
     for turn in item.history:
         if turn.get("role") != "user":
             continue
         earlier = qa.ask(turn["content"], history=history, retriever=retriever)
-        history += [{"role": "user", "content": turn["content"]}, {"role": "assistant", "content": earlier["answer"]}]
+        history += [{"role": "user", "content": turn["content"]}, {"role": "assistant", "content": earlier.answer}]
     started = time.perf_counter()
     result = qa.ask(item.question, history=history or None, retriever=retriever)
     return result, time.perf_counter() - started
 
 
-def score_item(item: Item, result: dict, seconds: float) -> dict:
-    citations, passages = result["citations"], result["passages"]
-    first_quote = citations[0]["quote"] if citations else ""
-    first_source = citations[0]["source"] if citations else None
-    answered = result["answerable"]
+def score_item(item: Item, result: Answer, seconds: float) -> dict:
+    citations, passages = result.citations, result.passages
+    first_quote = citations[0].quote if citations else ""
+    first_source = citations[0].source if citations else None
+    answered = result.answerable
     row = {"id": item.id, "type": item.type, "question": item.question, "answers": item.answers,
-           "source_file": item.source_file, "answerable": answered, "answer": result["answer"],
-           "span": result["span"], "confidence": result["confidence"], "cited": first_source,
+           "source_file": item.source_file, "answerable": answered, "answer": result.answer,
+           "span": result.span, "confidence": result.confidence, "cited": first_source,
            "latency_ms": round(seconds * 1000, 2), "lang": item.lang or "zh", "mode": item.mode}
     if not item.answerable:
         row["correct"] = not answered
         return row
-    in_answer = contains_gold(result["answer"], item.answers) or contains_gold(first_quote, item.answers)
+    in_answer = contains_gold(result.answer, item.answers) or contains_gold(first_quote, item.answers)
     row["hit1"] = answered and in_answer and first_source == item.source_file
-    top3 = [(c["source"], c["quote"]) for c in citations[:3]] + [(p["source"], p["text"]) for p in passages[:3]]
+    top3 = [(c.source, c.quote) for c in citations[:3]] + [(p.source, p.text) for p in passages[:3]]
     row["hit3"] = row["hit1"] or any(source == item.source_file and contains_gold(text, item.answers)
                                      for source, text in top3)
     row["cite_ok"] = first_source == item.source_file
-    row["passage_r5"] = item.source_file in [p["source"] for p in passages[:5]]
-    row["span_exact"] = bool(result["span"]) and compact(result["span"]) in {compact(a) for a in item.answers}
+    row["passage_r5"] = item.source_file in [p.source for p in passages[:5]]
+    row["span_exact"] = bool(result.span) and compact(result.span) in {compact(a) for a in item.answers}
     if item.mode == "all":
-        row["list_recall"] = sum(contains_gold(result["answer"], [gold]) for gold in item.answers) / len(item.answers)
+        row["list_recall"] = sum(contains_gold(result.answer, [gold]) for gold in item.answers) / len(item.answers)
     row["correct"] = row["hit1"]
     return row
 

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from qa import limits
+from qa.answer.result import Answer
+from qa.engine import QA, RETRIEVERS
 from qa.errors import QAError
-from qa.index import RETRIEVERS
 
 DEFAULT_CORPUS = "seeds"
+# What a process killed by SIGPIPE exits with, as any Unix tool whose reader went away.
+BROKEN_PIPE_STATUS = 128 + 13
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        status = int(args.run(args) or 0)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader (head, less) has gone: end quietly. Python would flush stdout again at exit and
+        # fail once more, so stdout is pointed at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE_STATUS
     except QAError as error:
         print(f"qa: error: {error}", file=sys.stderr)
         return 1
@@ -93,9 +105,7 @@ def _answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
 
 
-def open_qa(args: argparse.Namespace, create: bool = False):
-    from qa.engine import QA
-
+def open_qa(args: argparse.Namespace, create: bool = False) -> QA:
     return QA.open(args.data_dir, model=args.model, create=create)
 
 
@@ -118,7 +128,7 @@ def run_index(args: argparse.Namespace) -> int:
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    deleted = set(open_qa(args).index.delete(args.doc_ids))
+    deleted = set(open_qa(args).delete(args.doc_ids))
     for doc_id in args.doc_ids:
         if doc_id in deleted:
             print(f"deleted {doc_id}")
@@ -129,21 +139,18 @@ def run_delete(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    for info in open_qa(args).index.documents(args.source):
+    for info in open_qa(args).documents(args.source):
         if args.json:
-            print(json.dumps({"doc_id": info.doc_id, "title": info.title, "date": info.date, "source": info.source,
-                              "kind": info.kind}, ensure_ascii=False))
+            print(json.dumps(info.summary(), ensure_ascii=False))
         else:
             print(f"{info.doc_id}\t{info.date or '-'}\t{info.source}\t{info.title}")
     return 0
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from qa.engine import check_question
-
-    question = check_question(args.question)
+    question = limits.question(args.question)
     result = open_qa(args).ask(question, k=args.k, retriever=args.retriever)
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_answer(result))
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(result))
     return 0
 
 
@@ -165,8 +172,8 @@ def run_chat(args: argparse.Namespace) -> int:
         except QAError as error:
             print(f"qa: error: {error}", file=sys.stderr)
             continue
-        print(json.dumps(result, ensure_ascii=False) if args.json else format_answer(result))
-        history += [{"role": "user", "content": line}, {"role": "assistant", "content": result["answer"]}]
+        print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else format_answer(result), flush=True)
+        history += [{"role": "user", "content": line}, {"role": "assistant", "content": result.answer}]
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -175,12 +182,12 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import evaluate, format_table, load_items
+    from qa.cli.evaluate import evaluate, format_table, load_items
 
-    retrievers = [name.strip() for name in args.retriever.split(",") if name.strip()]
-    unknown = sorted(set(retrievers) - set(RETRIEVERS))
-    if unknown or not retrievers:
-        raise QAError(f"unknown retriever {', '.join(unknown) or '(none)'}; choose from {', '.join(RETRIEVERS)}")
+    retrievers = [limits.choice(name.strip(), "retriever", RETRIEVERS) for name in args.retriever.split(",")
+                  if name.strip()]
+    if not retrievers:
+        raise QAError(f"no retriever given; choose from {', '.join(RETRIEVERS)}")
     items = load_items(args.questions)
     qa = open_qa(args)
     summaries, all_rows = {}, []
@@ -203,14 +210,14 @@ def run_serve(args: argparse.Namespace) -> int:
     return serve(args.data_dir, args.model, args.host, args.port, args.threads)
 
 
-def format_answer(result: dict) -> str:
-    lines = [result["answer"]]
-    if result["span"]:
-        lines.append(f"答案：{result['span']}")
-    for item in result["citations"]:
-        date = f"，{item['date']}" if item["date"] else ""
-        lines.append(f"[{item['n']}] {item['title']}{date}（{item['source']}，第{item['start']}–{item['end']}字）")
-    if not result["answerable"] and result["passages"]:
+def format_answer(result: Answer) -> str:
+    lines = [result.answer]
+    if result.span:
+        lines.append(f"答案：{result.span}")
+    for item in result.citations:
+        date = f"，{item.date}" if item.date else ""
+        lines.append(f"[{item.n}] {item.title}{date}（{item.source}，第{item.start}–{item.end}字）")
+    if not result.answerable and result.passages:
         lines.append("最接近的段落：")
-        lines += [f"- {p['title']}（{p['source']}）：{p['text'][:80]}" for p in result["passages"][:3]]
+        lines += [f"- {p.title}（{p.source}）：{p.text[:80]}" for p in result.passages[:3]]
     return "\n".join(lines)

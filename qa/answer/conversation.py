@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import jieba.posseg
 
-from qa.question import content_terms
-from qa.textnorm import normalize
-from qa.tokens import keywords
+from qa.answer.question import content_terms
+from qa.text.lexicon import PRONOUNS, alternation
+from qa.text.normalize import normalize
+from qa.text.tokens import keywords
 
 _ELLIPSIS = re.compile(r"^(?:那|那么|那在|还有|如果是)?\s*(?P<topic>.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[?？]?$")
 _ANAPHORA = re.compile(
-    r"^(?:那|那么)|[它他她](?:们)?|该|此|这(?:个|些|里|家|位|项|次|场)?|那(?:个|些|里|家|位|项|次|场)|其"
+    rf"^(?:那|那么)|{alternation(PRONOUNS)}|该|此|这(?:个|些|里|家|位|项|次|场)?|那(?:个|些|里|家|位|项|次|场)|其"
 )
 _ENTITY_FLAGS = ("ns", "nr", "nt", "nz")
 

@@ -7,19 +7,15 @@ import re
 
 import jieba.posseg
 
-from qa.question import Question
-from qa.textnorm import normalize
+from qa.answer.question import Question
+from qa.text.lexicon import HAN_DIGITS, QUANTITY_UNITS, QUOTE_CLOSERS, QUOTE_OPENERS, alternation
+from qa.text.normalize import normalize
 
 # 3,724 and 7.14; a range (10-18公分, 9至10月) reads as one quantity.
 _DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
-_HAN_DIGITS = r"[零一二两三四五六七八九十百千]+"
+_HAN_DIGITS = rf"[{HAN_DIGITS}]+"
 _MAGNITUDE = r"(?:多|余)?[万亿千百]*(?:多|余)?"
-_UNITS = (
-    "万元|亿元|千元|元|美元|港元|人次|万人|亿人|个百分点|百分点|平方公里|平方千米|公里|千米|平方米|米|公尺|公分|厘米|"
-    "毫米|英寸|英尺|英里|海里|公顷|公斤|千克|克|吨|小时|分钟|秒|个月|周|集|季|章|首|卷|"
-    "个|名|人|项|家|条|篇|件|次|场|岁|年|天|倍|所|座|户|位|辆|台|套|期|批|支|种|类|轮|处|间|张|份|本|部|"
-    "届|款|门|班|组|队|起|例|单|车|枚|箱|袋|斤|亩|%|％"
-)
+_UNITS = alternation(QUANTITY_UNITS)
 NUMBER = re.compile(
     rf"(?:近|约|超过|超|逾|达|共|共计|累计)?第?(?:{_DIGITS}|{_HAN_DIGITS}){_MAGNITUDE}(?:{_UNITS})?(?:以上|左右|多)?"
 )
@@ -36,7 +32,7 @@ DATE = re.compile(
     r"(?:初年|末年|初期|末期|中期|时期)?|春秋(?:时期)?|战国(?:时期)?"
     r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"
 )
-_QUOTED = re.compile(r"[“「《]([^”」》]{2,30})[”」》]")
+_QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLOSERS}]")
 _PLACE_SUFFIX = re.compile(
     r"(?:省|市|区|县|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
     r"山|山脉|洞|城|站|机场|大学|学院|医院|公园|寺|宫)$")

@@ -1,0 +1,183 @@
+"""The index front door: add, delete, search, document, save, open.
+
+State lives in one data directory: ``qa.sqlite`` (the truth: articles, sentences, chunks,
+tokens, vectors), ``embeddings.sqlite`` (the embedding cache) and ``vectors.faiss`` (derived,
+stamped with the SQLite generation it was built from and rebuilt when stale). Readers work on
+an immutable :class:`Snapshot`; a write derives a new one from the current one and swaps it in
+with one assignment, so a search sees either the old or the new state, never half of a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.cache import CachedEncoder
+from embeddings.model import load_model, model_name
+from embeddings.vector_index import VectorIndex
+from qa.errors import IndexMissing, QAError
+from qa.index.fusion import CANDIDATES, RETRIEVERS, reciprocal_rank, top_rows
+from qa.index.prepare import prepare_articles
+from qa.index.records import AddReport, DocumentInfo, Hit, StoredDocument, read_rows, stored_document
+from qa.index.snapshot import Snapshot, derive
+from qa.index.store import Store
+from qa.index.vector_file import load_vectors, save_vectors
+from qa.ingest.article import Article
+from qa.text.tokens import tokenize
+
+
+class NewsIndex:
+    def __init__(self, directory: Path, encoder: CachedEncoder, store: Store) -> None:
+        self.directory = directory
+        self.encoder = encoder
+        self.store = store
+        self.write_lock = threading.Lock()
+        self.snapshot, repaired = self._load_snapshot()
+        if repaired:
+            self.save()
+
+    @classmethod
+    def open(cls, directory: Path, model: str | None = None, create: bool = False) -> NewsIndex:
+        """Open the index in ``directory``; ``create`` makes an empty one if there is none."""
+        database = directory / "qa.sqlite"
+        if not database.exists() and not create:
+            raise IndexMissing(f"no index in {directory}/ — run `qa index` first")
+        directory.mkdir(parents=True, exist_ok=True)
+        store = Store(database)
+        stored_model = store.meta("model")
+        wanted = model_name(model) if model or not stored_model else stored_model
+        if stored_model and stored_model != wanted and store.count("chunks"):
+            raise QAError(
+                f"index in {directory}/ was built with model {stored_model!r}, not {wanted!r}; "
+                "use another --data-dir or re-index")
+        store.set_meta("model", wanted)
+        encoder = CachedEncoder(load_model(wanted), wanted, directory / "embeddings.sqlite")
+        return cls(directory, encoder, store)
+
+    @property
+    def model_name(self) -> str:
+        return self.encoder.model_name
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def add(self, articles: Iterable[Article], sources: dict[str, str], progress: bool = False) -> AddReport:
+        """Index the articles of each source; a source whose text is unchanged is skipped,
+        a changed one replaces everything indexed from it before."""
+        by_source: dict[str, list[Article]] = {name: [] for name in sources}
+        for article in articles:
+            by_source.setdefault(article.source, []).append(article)
+        report = AddReport()
+        with self.write_lock:
+            pending: list[tuple[str, str, list[Article]]] = []
+            for name, text in sources.items():
+                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                if self.store.source_hash(name) == digest:
+                    report.unchanged_sources.append(name)
+                else:
+                    pending.append((name, digest, by_source[name]))
+            prepared = prepare_articles([article for _, _, group in pending for article in group], self.encoder,
+                                        progress)
+            removed: list[str] = []
+            try:
+                for name, digest, group in pending:
+                    items = [prepared[article.doc_id] for article in group]
+                    removed += self.store.replace_source(name, sources[name], digest, items)
+                    report.doc_ids += [item.article.doc_id for item in items]
+                    report.added_sources.append(name)
+                    report.documents += len(items)
+                    report.chunks += sum(len(item.chunks) for item in items)
+                    report.sentences += sum(len(item.sentences) for item in items)
+            finally:
+                # Whatever was committed is served, even when a later source failed.
+                if removed or report.doc_ids:
+                    self._swap(removed, report.doc_ids)
+        return report
+
+    def delete(self, doc_ids: list[str]) -> list[str]:
+        """Delete documents by id; returns the ids that were found and deleted."""
+        with self.write_lock:
+            deleted = self.store.delete_documents(doc_ids)
+            if deleted:
+                self._swap(deleted, [])
+        return deleted
+
+    def _swap(self, removed: list[str], added: list[str]) -> None:
+        """Swap in the snapshot with the ``removed`` documents gone and the ``added`` ones (as now
+        committed) in; then persist the vector index."""
+        rows = read_rows(*self.store.rows_of(added), self.encoder.dim)
+        self.snapshot = derive(self.snapshot, removed, rows)
+        self.save()
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Persist the derived vector index, stamped with the generation it reflects."""
+        save_vectors(self.directory, self.snapshot.vectors, self.store.committed_generation, self.model_name)
+
+    def _load_snapshot(self) -> tuple[Snapshot, bool]:
+        """The snapshot of what SQLite holds, and whether the saved vector index had to be rebuilt."""
+        documents, sentences, chunks, generation = self.store.all_rows()
+        self.store.committed_generation = generation
+        rows = read_rows(documents, sentences, chunks, self.encoder.dim)
+        vectors = load_vectors(self.directory, generation, self.model_name, self.encoder.dim, rows.chunk_ids)
+        repaired = vectors is None
+        if vectors is None:
+            vectors = VectorIndex.build(rows.chunk_ids, rows.chunk_vectors)
+        return Snapshot.from_rows(rows, vectors), repaired
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5, retriever: str = "hybrid",
+               query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``: dense, BM25, or both fused by reciprocal rank.
+        A caller that reads the hits' rows passes the snapshot it reads them in."""
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"retriever must be one of {', '.join(RETRIEVERS)}")
+        snapshot = snapshot or self.snapshot
+        if not snapshot.chunks:
+            return []
+        if query_vector is None:
+            query_vector = self.encoder.encode_query(query)
+        bm25_scores = snapshot.bm25.scores(tokenize(query))
+        rankings: list[list[int]] = []
+        if retriever in ("dense", "hybrid"):
+            chunk_ids, _ = snapshot.vectors.search(query_vector, CANDIDATES)
+            rankings.append([snapshot.chunk_row[int(chunk_id)] for chunk_id in chunk_ids])
+        if retriever in ("bm25", "hybrid"):
+            rankings.append(top_rows(bm25_scores, CANDIDATES).tolist())
+        fused = reciprocal_rank(rankings)
+        rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
+        dense_scores = dict(zip(fused, snapshot.chunk_vectors[rows] @ query_vector, strict=True))
+        best = sorted(fused, key=lambda row: (-fused[row], -dense_scores[row]))[:k]
+        return [Hit(snapshot.chunks[row], fused[row], float(dense_scores[row]), float(bm25_scores[row]))
+                for row in best]
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        """The whole article: metadata and paragraphs with their offsets into the source."""
+        row = self.store.document(doc_id)
+        return None if row is None else stored_document(row)
+
+    def source_text(self, name: str) -> str | None:
+        return self.store.source_text(name)
+
+    def documents(self, source: str | None = None) -> list[DocumentInfo]:
+        """The documents served now (of one source file when ``source`` is given), by source and position."""
+        found = [info for info in self.snapshot.documents.values() if source is None or info.source == source]
+        return sorted(found, key=lambda info: (info.source, info.ordinal))
+
+    def stats(self) -> dict:
+        snapshot = self.snapshot
+        return {
+            "documents": len(snapshot.documents),
+            "sources": len({document.source for document in snapshot.documents.values()}),
+            "chunks": len(snapshot.chunks),
+            "sentences": len(snapshot.sentences),
+            "model": self.model_name,
+            "dimension": self.encoder.dim,
+            "index_size": len(snapshot.vectors),
+            "data_dir": str(self.directory),
+        }

@@ -1,0 +1,113 @@
+"""Chinese-language knowledge, once, as named lists: every module builds its patterns from these.
+
+Nothing here is about one corpus: these are the punctuation, measure words, titles and function
+words of written Chinese (and of the English questions the service also reads).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# -- punctuation ----------------------------------------------------------------------------
+
+# The marks that end a whole sentence, as against a clause of it (；) or a trailing-off (…).
+FULL_STOPS = "。！？!?"
+# The ellipsis trails a sentence off; unlike the other terminators it may open a line (……长风破浪会有时).
+ELLIPSIS = "…"
+# What ends a sentence (full and half width); a half-width "." only before a non-digit (2.93万).
+SENTENCE_TERMINATORS = "。！？；!?;" + ELLIPSIS
+# A colon closes a line that introduces what follows, so a line break after it ends a paragraph.
+COLONS = "：:"
+# Closing quotes and brackets that stay with the sentence they close (“……。” is one unit).
+CLOSERS = "”’」』）)】》〉\"'"
+# Commas proper; the enumeration comma 、 separates the items of a list (甲、乙、丙).
+COMMAS = "，,"
+ENUMERATION_COMMA = "、"
+# Marks that end a clause inside a sentence.
+CLAUSE_MARKS = COMMAS + ENUMERATION_COMMA
+# Paired marks: a text that opens one and does not close it is cut in the middle.
+QUOTE_PAIRS = ("“”", "‘’", "「」", "『』", "《》", "（）", "()")
+# What opens each of QUOTE_PAIRS.
+PAIR_OPENERS = "".join(pair[0] for pair in QUOTE_PAIRS)
+# Marks that quote a title or a term (《人民日报》, “工会驿站”).
+QUOTE_OPENERS = "“「《"
+QUOTE_CLOSERS = "”」》"
+# Marks that never open a line of print (行首禁则: the stops and commas, closing quotes and brackets), so
+# a line opening on one carries on the line above it; the full-width full stop ． is how some typesetting
+# prints 。.
+NO_LINE_START = (
+    "".join(mark for mark in CLAUSE_MARKS + SENTENCE_TERMINATORS + COLONS if mark != ELLIPSIS) + CLOSERS + "．"
+)
+
+# -- numbers and measure words -----------------------------------------------------------------
+
+HAN_DIGITS = "零一二两三四五六七八九十百千"
+# Measure words and units that follow a number, longest first so that a regex takes 万元 before 元.
+QUANTITY_UNITS = (
+    "万元 亿元 千元 元 美元 港元 人次 万人 亿人 个百分点 百分点 平方公里 平方千米 公里 千米 平方米 米 公尺 公分 厘米 "
+    "毫米 英寸 英尺 英里 海里 公顷 公斤 千克 克 吨 小时 分钟 秒 个月 周 集 季 章 首 卷 "
+    "个 名 人 项 家 条 篇 件 次 场 岁 年 天 倍 所 座 户 位 辆 台 套 期 批 支 种 类 轮 处 间 张 份 本 部 "
+    "届 款 门 班 组 队 起 例 单 车 枚 箱 袋 斤 亩 % ％"
+).split()
+# Measure words that answer for one another: 多少位代表 is answered by 50名, 多少条 by 33项.
+INTERCHANGEABLE_UNITS = (
+    "位名人", "条项款", "家所个", ("人次",), "篇", "件", "场", "次", "轮", "届", "天日", "年", "岁", "吨", "辆", "台",
+    "户",
+)
+# The measure words a question may ask a count in (多少件, 几位). 个 is not among them: 多少个 asks
+# about anything counted, so it constrains nothing.
+ASKED_UNITS = ("人次", *"位名人条项款家所篇件场次轮届天日年岁吨辆台户")
+# Units of a duration, the answer to 多久.
+TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
+# Measure words after which a small Han count (三年, 十二个) is read as digits.
+COUNTED_UNITS = "年个名项家天月次位人条届轮岁倍周"
+# Words after a round number that make it approximate (30多家, 200余人).
+APPROXIMATORS = ("多", "余")
+
+# -- people --------------------------------------------------------------------------------
+
+# Titles of office: a question naming one is answered by a name beside that title.
+ROLE_TITLES = ("董事长", "总经理", "秘书长", "主任", "主席", "书记", "局长", "厂长", "院长", "校长", "部长", "会长",
+               "队长", "经理", "站长", "所长")
+# Titles that name no office: the holder of any title may answer a question about the 负责人.
+GENERIC_ROLES = ("负责人",)
+# Nouns for a person whose name a question asks for (记者叫什么).
+PERSON_NOUNS = ("姑娘", "小伙", "师傅", "工匠", "劳模", "记者", "总统", "代表")
+PRONOUNS = ("他们", "她们", "它们", "牠们", "他", "她", "它", "牠")
+
+# -- discourse -------------------------------------------------------------------------------
+
+# A sentence opening on one of these leans on the one before it (所以…, 他…, 该公司…, 此外…).
+LEANS_BACK = ("所以", "因此", "因而", "于是", "这样", "这", "此", "其", "该", *PRONOUNS, "但", "而", "并", "同时",
+              "此外", "另外", "后来", "其后", "随后", "结果")
+# Time and source adverbs that open a news sentence, a comma after them (近日，… 据悉，…).
+NEWS_OPENERS = ("近日", "日前", "目前", "近年来", "今年以来", "此前", "当天", "当日", "随后", "同时", "此外", "据悉",
+                "据了解", "据介绍")
+# Words that join onto what precedes them, so a line opening on one never opens a paragraph.
+JOINING_WORDS = ("和", "及", "的")
+
+# -- function words ----------------------------------------------------------------------------
+
+# Function words and question words carry no topic; matching on them only adds noise.
+STOPWORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 或 也 都 就 而 并 又 被 把 对 从 向 为 以 于 由 等 这 那 其 之 着 过 得 地 个
+    吗 呢 吧 啊 呀 么 哪 哪些 哪个 哪里 哪儿 哪年 哪天 哪位 什么 怎么 怎样 如何 为什么 为何 多少 几
+    几个 谁 何时 何地 是否 有没有 请问 一下 一共 总共 共 还 有 没有 会 能 要 可以 这个 那个 这些 那些
+    他们 她们 我们 你们 它们 他 她 它 我 你 该 此 每 各 个 次 年 月 日 一天 哪一天 哪一年 第几 几轮
+    几类 几项 多少次 今年 去年 目前 现在 当时 那次 那场 那份 那位 这次 这场 叫 叫做 名字 称为 自己 the
+    a an of to in on at for by is are was were be been what which who whom when where why how many much
+    does do did has have had with from that this these those it its as and or
+    """.split()
+)
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex group matching any of ``words``, longer words tried first."""
+    return "(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")"
+
+
+def char_class(characters: Iterable[str]) -> str:
+    """A regex character class of ``characters``."""
+    return "[" + re.escape("".join(characters)) + "]"

@@ -1,0 +1,37 @@
+"""Word tokens for BM25 and keyword matching: jieba over normalised text, stopwords dropped."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+
+import jieba
+
+from qa.text.lexicon import STOPWORDS
+from qa.text.normalize import normalize
+
+_WORDLIKE = re.compile(r"\w", re.UNICODE)
+
+
+@functools.cache
+def _jieba() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens (words plus their sub-words) of the normalised text."""
+    return [
+        token
+        for token in _jieba().cut_for_search(normalize(text))
+        if _WORDLIKE.search(token) and token.strip() and token not in STOPWORDS
+    ]
+
+
+def keywords(text: str) -> list[str]:
+    """Distinct precise-mode jieba words of the normalised text: what evidence should mention."""
+    words = (token for token in _jieba().cut(normalize(text)) if _WORDLIKE.search(token))
+    return list(dict.fromkeys(word for word in words if word not in STOPWORDS))
