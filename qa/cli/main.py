@@ -102,7 +102,7 @@ def _positive(value: str) -> int:
 def _answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
     parser.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
-    parser.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+    parser.add_argument("--retriever", default="hybrid", help=f"{', '.join(RETRIEVERS)} (default hybrid)")
 
 
 def open_qa(args: argparse.Namespace, create: bool = False) -> QA:

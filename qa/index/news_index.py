@@ -20,7 +20,7 @@ from embeddings.cache import CachedEncoder
 from embeddings.model import load_model, model_name
 from embeddings.vector_index import VectorIndex
 from qa.errors import IndexMissing, QAError
-from qa.index.fusion import CANDIDATES, RETRIEVERS, reciprocal_rank, top_rows
+from qa.index.fusion import CANDIDATES, reciprocal_rank, top_rows
 from qa.index.prepare import prepare_articles
 from qa.index.records import AddReport, DocumentInfo, Hit, StoredDocument, read_rows, stored_document
 from qa.index.snapshot import Snapshot, derive
@@ -134,9 +134,8 @@ class NewsIndex:
     def search(self, query: str, k: int = 5, retriever: str = "hybrid",
                query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``: dense, BM25, or both fused by reciprocal rank.
-        A caller that reads the hits' rows passes the snapshot it reads them in."""
-        if retriever not in RETRIEVERS:
-            raise ValueError(f"retriever must be one of {', '.join(RETRIEVERS)}")
+        A caller that reads the hits' rows passes the snapshot it reads them in; the engine has
+        checked ``retriever`` (one of RETRIEVERS)."""
         snapshot = snapshot or self.snapshot
         if not snapshot.chunks:
             return []

@@ -10,14 +10,10 @@
 
 from __future__ import annotations
 
-import functools
-import logging
-
-import jieba
-
 from qa.ingest.items import Caption, Item, Kind, Token
 from qa.ingest.plain import is_terminated, join
 from qa.text.lexicon import JOINING_WORDS, NO_LINE_START
+from qa.text.tokens import segmenter
 
 _WORD_WINDOW = 6  # characters either side of a line break looked at for a word running across it
 
@@ -44,17 +40,9 @@ def _continues(first: Token, second: Token) -> bool:
     return first.kind is not Kind.HEAD or _word_across(first.text, second.text)
 
 
-@functools.cache
-def _segmenter() -> jieba.Tokenizer:
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 def _word_across(first: str, second: str) -> bool:
     head, tail = first[-_WORD_WINDOW:], second[:_WORD_WINDOW]
-    return any(start < len(head) < end for _, start, end in _segmenter().tokenize(head + tail))
+    return any(start < len(head) < end for _, start, end in segmenter().tokenize(head + tail))
 
 
 def join_columns(source: str, items: list[Item]) -> list[Item]:

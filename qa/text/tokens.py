@@ -15,7 +15,8 @@ _WORDLIKE = re.compile(r"\w", re.UNICODE)
 
 
 @functools.cache
-def _jieba() -> jieba.Tokenizer:
+def segmenter() -> jieba.Tokenizer:
+    """The one jieba tokenizer of the process (its dictionary is loaded once, on first use)."""
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
@@ -26,12 +27,12 @@ def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens (words plus their sub-words) of the normalised text."""
     return [
         token
-        for token in _jieba().cut_for_search(normalize(text))
+        for token in segmenter().cut_for_search(normalize(text))
         if _WORDLIKE.search(token) and token.strip() and token not in STOPWORDS
     ]
 
 
 def keywords(text: str) -> list[str]:
     """Distinct precise-mode jieba words of the normalised text: what evidence should mention."""
-    words = (token for token in _jieba().cut(normalize(text)) if _WORDLIKE.search(token))
+    words = (token for token in segmenter().cut(normalize(text)) if _WORDLIKE.search(token))
     return list(dict.fromkeys(word for word in words if word not in STOPWORDS))
