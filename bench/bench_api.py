@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTION_FILES = (ROOT / "tests" / "data" / "seed_dev.jsonl", ROOT / "eval" / "seed_dev.jsonl")
+QUESTION_FILES = (ROOT / "eval" / "seed_dev.jsonl",)
 BUILT_IN = ["新疆今年新增了多少工会会员？", "辽宁滴滴出行的工会主席叫什么？", "秦皇岛市政府印发了什么文件？",
             "天津市总工会什么时候启动服务月？", "甘肃省总工会第十三届委员会第十九次主席会议是哪一天召开的？"]
 

@@ -1,12 +1,13 @@
-"""Shared fixtures: one index of the seed newspapers per test session, and the web app over it."""
+"""Fixtures for every test folder: one index of the seed newspapers per test session, and the web app over it.
+
+What tests build from (paths, articles, the command line, questions about the seeds) is in builders.py.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+from tests.builders import SEEDS
 
 
 @pytest.fixture(scope="session")

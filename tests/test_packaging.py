@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.builders import ROOT
+
 LISTENING = re.compile(r"listening on (http://\S+/)")
 # Not copied for the build: environments, build output, caches, the index and benchmark output.
 SKIP_AT_ROOT = {".git", ".venv", "build", "dist", "data"}

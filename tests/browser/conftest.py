@@ -23,32 +23,14 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
+from tests.builders import ROOT, SEEDS, XSS_SOURCE, XSS_TEXT, new_page
+
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = Path(os.environ.get("QA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-# A plain-text article (title line, blank line, body) whose title and sentences carry markup
-# that would run script if the page ever inserted document text as HTML.
-XSS_SOURCE = "zz_xss_payload.txt"
-# No "." inside the payloads, so the sentence splitter keeps each one whole.
-XSS_TITLE = '青石镇防汛演练<img src=x onerror="__xss=1">纪实<script>__xss=2</script>'
-XSS_QUESTION = "青石镇防汛演练有多少名民兵参加？"
-XSS_TEXT = f"""{XSS_TITLE}
-
-<script>__xss=3</script>本月12日，青石镇防汛演练在清水河畔举行，\
-<img src=x onerror="__xss=4">共有300名民兵参加了这次演练。
-
-演练模拟了河堤<b onmouseover="__xss=5">管涌</b>险情，<svg onload="__xss=6"></svg>民兵们用沙袋在40分钟内完成了围堵。
-
-镇防汛办负责人表示，<iframe src="javascript:__xss=7"></iframe>今年汛期前还将组织两次演练。
-"""
 
 
 def _free_port() -> int:
@@ -174,18 +156,6 @@ def spare_server(request, tmp_path):
 
 
 # ---------------------------------------------------------------- pages
-
-
-def new_page(browser, viewport=DESKTOP, color_scheme="light", **options):
-    context = browser.new_context(viewport=viewport, color_scheme=color_scheme, locale="zh-CN",
-                                  reduced_motion="reduce", device_scale_factor=1, **options)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    page.errors = errors
-    return page
 
 
 @pytest.fixture

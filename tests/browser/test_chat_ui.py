@@ -7,19 +7,24 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, XSS_QUESTION, XSS_TITLE, new_page
+from tests.builders import (
+    DESKTOP,
+    DIDI,
+    DIDI_FOLLOW_UP,
+    NO_ANSWER,
+    PHONE,
+    XINJIANG,
+    XINJIANG_TITLE,
+    XSS_QUESTION,
+    XSS_TITLE,
+    new_page,
+)
 
 pytestmark = pytest.mark.slow
 
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright for Python").expect
 # Answers take a moment on a busy machine: wait up to 30 s for what the page should show.
 expect.set_options(timeout=30_000)
-
-XINJIANG = "新疆今年新增了多少工会会员？"
-XINJIANG_TITLE = "新疆谋实事求实效推进“两新组织”工会组建"
-NO_ANSWER = "甘肃省总工会第十三届委员会第十九次主席会议是哪一天召开的？"
-DIDI = "辽宁滴滴出行的工会主席叫什么？"
-DIDI_FOLLOW_UP = "他们公司现在有多少工会会员？"
 
 
 def ask(page, question: str) -> None:

@@ -17,14 +17,7 @@ from hypothesis import strategies as st
 from qa.ingest import IngestError, LoadReport, load_file, load_path, parse_source, read_source
 from qa.ingest.article import Article
 from qa.ingest.newspaper import looks_like_issue
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-DATA = Path(__file__).resolve().parent / "data" / "ingest"
-SEED_000 = "000_8ff553cfc552c22b.txt"
-SEED_001 = "001_9e2da3ff70fcf467.txt"
-SEED_002 = "002_ee2df9198c4f8580.txt"
-SEED_003 = "003_c145b89ebaceeb28.txt"
-SEED_004 = "004_54d1f3c0e83688bf.txt"
+from tests.builders import INGEST_DATA, SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEEDS
 
 A, C = "article", "caption"
 ROUNDUP = "为新就业形态劳动者办实事做好事解难事"
@@ -371,13 +364,13 @@ def test_any_page_text_keeps_exact_offsets(lines: list[str], newline: str) -> No
 
 
 def test_plain_single_article_files() -> None:
-    first = load_file(DATA / "cmrc_train_00001.txt")
+    first = load_file(INGEST_DATA / "cmrc_train_00001.txt")
     assert len(first) == 1
     assert (first[0].title, first[0].kind, first[0].date) == ("范廷颂", A, None)
     assert len(first[0].paragraphs) == 1 and first[0].paragraphs[0].text.startswith("范廷颂枢机")
 
-    wrapped = load_file(DATA / "cmrc_train_00256.txt")[0]
-    text = read_source(DATA / "cmrc_train_00256.txt")
+    wrapped = load_file(INGEST_DATA / "cmrc_train_00256.txt")[0]
+    text = read_source(INGEST_DATA / "cmrc_train_00256.txt")
     assert wrapped.title == "2008年香港性工作者连环凶杀案"
     assert len(wrapped.paragraphs) == 1  # the line wrapped mid-sentence is re-joined
     assert "曾经被人使用，因此" in wrapped.paragraphs[0].text and len(wrapped.paragraphs[0].body.spans) == 2
@@ -386,7 +379,7 @@ def test_plain_single_article_files() -> None:
 
 
 def test_markdown_article() -> None:
-    (item,) = load_file(DATA / "markdown_article.md")
+    (item,) = load_file(INGEST_DATA / "markdown_article.md")
     assert item.title == "社区食堂开进老旧小区"
     assert (item.byline, item.reporters) == ("本报讯（记者王晓明 通讯员李青）", ["王晓明", "李青"])
     assert [p.text[:6] for p in item.paragraphs] == ["近日，河西区", "食堂由街道工", "每天供应三餐", "食堂每天供应"]
@@ -395,12 +388,12 @@ def test_markdown_article() -> None:
 
 @pytest.fixture
 def mixed_folder(tmp_path: Path) -> Path:
-    shutil.copy(DATA / "cmrc_train_00001.txt", tmp_path / "a_plain.txt")
-    shutil.copy(DATA / "markdown_article.md", tmp_path / "b_article.md")
+    shutil.copy(INGEST_DATA / "cmrc_train_00001.txt", tmp_path / "a_plain.txt")
+    shutil.copy(INGEST_DATA / "markdown_article.md", tmp_path / "b_article.md")
     shutil.copy(SEEDS / SEED_000, tmp_path / "c_issue.txt")
     nested = tmp_path / "nested"
     nested.mkdir()
-    plain = (DATA / "cmrc_train_00001.txt").read_text(encoding="utf-8")
+    plain = (INGEST_DATA / "cmrc_train_00001.txt").read_text(encoding="utf-8")
     (nested / "d_bom.txt").write_bytes(b"\xef\xbb\xbf" + plain.encode("utf-8"))
     (nested / "e_gb18030.txt").write_bytes(plain.encode("gb18030"))
     (tmp_path / "f_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")

@@ -8,28 +8,18 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
+from tests.builders import CMRC_CORPUS, assert_one_line_error, run_qa
+
 ANSWER_KEYS = {"question", "answer", "answerable", "confidence", "span", "citations", "passages"}
 CITATION_KEYS = {"n", "doc_id", "title", "date", "source", "paragraph", "quote", "start", "end"}
 PASSAGE_KEYS = {"doc_id", "title", "source", "text", "score", "start", "end"}
-
-
-def qa(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, input=stdin,
-                          timeout=300)
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) -> None:
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in result.stderr, result.stderr
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("corpus")
     for name in ("cmrc_train_00001.txt", "cmrc_train_00002.txt", "cmrc_train_00003.txt"):
-        shutil.copy(DATA / "cmrc" / "corpus" / name, folder / name)
+        shutil.copy(CMRC_CORPUS / name, folder / name)
     (folder / "broken.txt").write_bytes(b"\x00\x01\x02binary\xff\xfe" * 50)
     return folder
 
@@ -37,7 +27,7 @@ def corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory, corpus) -> Path:
     directory = tmp_path_factory.mktemp("data")
-    result = qa("index", str(corpus), "--data-dir", str(directory), "--quiet")
+    result = run_qa("index", str(corpus), "--data-dir", str(directory), "--quiet")
     assert result.returncode == 0, result.stderr
     assert "indexed 3 new or changed files" in result.stdout
     assert "broken.txt" in result.stderr and "Traceback" not in result.stderr
@@ -45,7 +35,7 @@ def data_dir(tmp_path_factory, corpus) -> Path:
 
 
 def test_ask_json_follows_the_answer_contract_and_quotes_the_source(data_dir, corpus):
-    result = qa("ask", "墨西哥土拨鼠栖息在海拔多少米的平原上？", "--json", "--data-dir", str(data_dir))
+    result = run_qa("ask", "墨西哥土拨鼠栖息在海拔多少米的平原上？", "--json", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert set(answer) == ANSWER_KEYS
@@ -59,20 +49,20 @@ def test_ask_json_follows_the_answer_contract_and_quotes_the_source(data_dir, co
 
 
 def test_ask_prints_a_readable_answer_with_numbered_citations(data_dir):
-    result = qa("ask", "范廷颂是什么时候被任为主教的？", "--data-dir", str(data_dir))
+    result = run_qa("ask", "范廷颂是什么时候被任为主教的？", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stderr
     assert "1963年" in result.stdout and "[1] 范廷颂" in result.stdout and "cmrc_train_00001.txt" in result.stdout
 
 
 def test_reindexing_unchanged_files_is_a_no_op(data_dir, corpus):
-    result = qa("index", str(corpus / "cmrc_train_00001.txt"), "--data-dir", str(data_dir), "--quiet")
+    result = run_qa("index", str(corpus / "cmrc_train_00001.txt"), "--data-dir", str(data_dir), "--quiet")
     assert result.returncode == 0
     assert "indexed 0 new or changed files" in result.stdout and "1 unchanged" in result.stdout
 
 
 def test_chat_reads_follow_ups_in_context(data_dir):
     turns = "墨西哥土拨鼠又名什么？\n它们栖息在海拔多少米的平原上？\n"
-    result = qa("chat", "--json", "--data-dir", str(data_dir), stdin=turns)
+    result = run_qa("chat", "--json", "--data-dir", str(data_dir), stdin=turns)
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.strip().splitlines())
     assert first["citations"][0]["source"] == "cmrc_train_00002.txt"
@@ -80,7 +70,7 @@ def test_chat_reads_follow_ups_in_context(data_dir):
 
 
 def test_stats_reports_what_is_indexed(data_dir):
-    stats = json.loads(qa("stats", "--data-dir", str(data_dir)).stdout)
+    stats = json.loads(run_qa("stats", "--data-dir", str(data_dir)).stdout)
     assert stats["sources"] == 3 and stats["chunks"] >= 3 and stats["index_size"] == stats["chunks"]
 
 
@@ -91,15 +81,32 @@ def test_stats_reports_what_is_indexed(data_dir):
     (["index", "/no/such/folder"], "no such file or folder"),
 ])
 def test_bad_input_gets_one_line_and_a_non_zero_exit(args, fragment):
-    assert_one_line_error(qa(*args), fragment)
+    assert_one_line_error(run_qa(*args), fragment)
 
 
 def test_asking_without_an_index_says_how_to_make_one(tmp_path):
-    assert_one_line_error(qa("ask", "问题", "--data-dir", str(tmp_path / "empty")), "qa index")
+    assert_one_line_error(run_qa("ask", "问题", "--data-dir", str(tmp_path / "empty")), "qa index")
 
 
 def test_a_folder_of_only_bad_files_fails_and_keeps_the_existing_index(data_dir, tmp_path):
     (tmp_path / "empty.txt").write_text("")
-    result = qa("index", str(tmp_path), "--data-dir", str(data_dir), "--quiet")
+    result = run_qa("index", str(tmp_path), "--data-dir", str(data_dir), "--quiet")
     assert result.returncode != 0 and "empty.txt" in result.stderr and "Traceback" not in result.stderr
-    assert json.loads(qa("stats", "--data-dir", str(data_dir)).stdout)["sources"] == 3
+    assert json.loads(run_qa("stats", "--data-dir", str(data_dir)).stdout)["sources"] == 3
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(data_dir):
+    # Many answers, each written as soon as it is ready: far more than a pipe buffer holds, so the
+    # command is still writing when its reader (here, as `| head -1` would) has closed the pipe.
+    questions = "墨西哥土拨鼠栖息在海拔多少米的平原上？\n" * 200
+    process = subprocess.Popen([sys.executable, "-m", "qa", "chat", "--json", "-k", "50", "--data-dir",
+                                str(data_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdin.write(questions)
+    process.stdin.close()
+    first = process.stdout.readline()
+    process.stdout.close()
+    status = process.wait(timeout=300)
+    stderr = process.stderr.read()
+    assert json.loads(first)["answerable"]
+    assert status == 141 and stderr == "", stderr

@@ -13,7 +13,7 @@ import waitress
 
 from qa.engine import QA
 from qa.server import create_app
-from tests.test_index import TEXTS, corpus
+from tests.builders import SMALL_TEXTS, corpus
 
 TOKEN = "s3cret-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -26,7 +26,7 @@ COURIER = {"title": "快递小哥入会", "text": "北京市邮政快递业工�
 @pytest.fixture
 def qa(tmp_path):
     qa = QA.open(tmp_path / "index", create=True)
-    qa.index.add(*corpus({name: TEXTS[name] for name in ("a.txt", "c.txt")}))
+    qa.index.add(*corpus({name: SMALL_TEXTS[name] for name in ("a.txt", "c.txt")}))
     return qa
 
 

@@ -4,9 +4,7 @@ import pytest
 
 from qa.answer.quoting import quote_rows
 from qa.engine import QA
-from qa.ingest.article import Article, Paragraph
-from qa.text.source import SourceText
-from tests.test_index import corpus
+from tests.builders import corpus
 
 TEXTS = {
     "port.txt": ("青岛港自动化码头", "青岛港自动化码头于2017年投入运营。该码头的作业效率比传统码头提高了30%。"
@@ -15,20 +13,15 @@ TEXTS = {
 }
 
 
-def two_paragraphs() -> tuple[list[Article], dict[str, str]]:
-    title, first, second = "航天员出征", "翟志刚担任指令长。", "他此前两次执行飞行任务。"
-    source = f"{title}\n\n{first}\n{second}\n"
-    start = len(title) + 2
-    paragraphs = [Paragraph(SourceText(first, [(start, start + len(first))])),
-                  Paragraph(SourceText(second, [(start + len(first) + 1, start + len(first) + 1 + len(second))]))]
-    return [Article("crew.txt", title, paragraphs)], {"crew.txt": source}
+# One article of two paragraphs, the second leaning on the first ("他…").
+TWO_PARAGRAPHS = {"crew.txt": ("航天员出征", "翟志刚担任指令长。", "他此前两次执行飞行任务。")}
 
 
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory):
     qa = QA.open(tmp_path_factory.mktemp("quotes"), create=True)
     qa.index.add(*corpus(TEXTS))
-    qa.index.add(*two_paragraphs())
+    qa.index.add(*corpus(TWO_PARAGRAPHS))
     return qa
 
 

@@ -5,34 +5,13 @@ import pytest
 
 from qa.errors import IndexMissing
 from qa.index import NewsIndex
-from qa.ingest.article import Article, Paragraph
-from qa.text.source import SourceText
-
-TEXTS = {
-    "a.txt": (
-        "新疆工会组建",
-        "新疆半年新增建会单位2.93万个，新增会员21.97万人。自治区总工会提出清淤点、通堵点的思路。",
-    ),
-    "b.txt": ("消防安全宣传", "11月9日是全国消防日。各地消防救援队伍开展了消防安全宣传活动。"),
-    "c.txt": ("劳模免费体检", "密云区总工会为劳模免费体检，体检项目共计21项。"),
-}
-
-
-def corpus(texts: dict[str, tuple[str, str]]) -> tuple[list[Article], dict[str, str]]:
-    articles, sources = [], {}
-    for name, (title, body) in texts.items():
-        source = f"{title}\n\n{body}\n"
-        start = len(title) + 2
-        paragraph = Paragraph(SourceText(body, [(start, start + len(body))]))
-        articles.append(Article(name, title, [paragraph]))
-        sources[name] = source
-    return articles, sources
+from tests.builders import SMALL_TEXTS, corpus
 
 
 @pytest.fixture
 def index(tmp_path):
     index = NewsIndex.open(tmp_path, create=True)
-    index.add(*corpus(TEXTS))
+    index.add(*corpus(SMALL_TEXTS))
     return index
 
 
@@ -60,8 +39,8 @@ def test_sentence_offsets_point_into_the_stored_source(index):
 
 def test_unchanged_sources_are_skipped_and_cost_no_embedding(index):
     misses = index.encoder.misses
-    report = index.add(*corpus(TEXTS))
-    assert report.added_sources == [] and sorted(report.unchanged_sources) == sorted(TEXTS)
+    report = index.add(*corpus(SMALL_TEXTS))
+    assert report.added_sources == [] and sorted(report.unchanged_sources) == sorted(SMALL_TEXTS)
     assert index.encoder.misses == misses
 
 

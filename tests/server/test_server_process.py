@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 import pytest
 from openai import OpenAI
 
-from tests.test_api import (
+from tests.builders import (
     DIDI,
     DIDI_FOLLOW_UP,
     DIDI_SOURCE,
     QINHUANGDAO,
     QINHUANGDAO_SOURCE,
+    ROOT,
     XINJIANG,
     XINJIANG_FOOTNOTE,
     XINJIANG_SOURCE,
@@ -31,7 +32,6 @@ from tests.test_api import (
     parse_sse,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 LISTENING = re.compile(r"listening on (http://\S+/)")
 
 

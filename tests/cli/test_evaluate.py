@@ -6,7 +6,7 @@ import pytest
 
 from qa.answer.result import Answer, Citation, Passage
 from qa.cli.evaluate import Item, format_table, score_item, summarize
-from tests.test_cli import DATA, qa
+from tests.builders import CMRC_CORPUS, CMRC_QUESTIONS, run_qa
 
 
 def item(**fields) -> Item:
@@ -59,15 +59,15 @@ def test_abstentions_list_recall_and_summary():
 
 def test_eval_command_compares_retrievers_on_the_same_index(tmp_path):
     data_dir = tmp_path / "data"
-    corpus = DATA / "cmrc" / "corpus"
-    assert qa("index", str(corpus / "cmrc_train_00001.txt"), str(corpus / "cmrc_train_00002.txt"),
-              "--data-dir", str(data_dir), "--quiet").returncode == 0
+    corpus = CMRC_CORPUS
+    assert run_qa("index", str(corpus / "cmrc_train_00001.txt"), str(corpus / "cmrc_train_00002.txt"),
+                  "--data-dir", str(data_dir), "--quiet").returncode == 0
     questions = tmp_path / "q.jsonl"
-    lines = [line for line in (DATA / "cmrc" / "questions.jsonl").read_text().splitlines()
+    lines = [line for line in CMRC_QUESTIONS.read_text().splitlines()
              if "cmrc_train_00001" in line or "cmrc_train_00002" in line]
     questions.write_text("\n".join(lines) + "\n")
     out = tmp_path / "rows.jsonl"
-    run = qa("eval", str(questions), "--json", "--out", str(out), "--data-dir", str(data_dir))
+    run = run_qa("eval", str(questions), "--json", "--out", str(out), "--data-dir", str(data_dir))
     assert run.returncode == 0, run.stderr
     summaries = json.loads(run.stdout)
     assert set(summaries) == {"hybrid", "dense", "bm25"}

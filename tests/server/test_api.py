@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -15,36 +14,23 @@ from qa.answer.result import NO_ANSWER as NO_ANSWER_TEXT
 from qa.server import create_app
 from qa.server.payload import MAX_BODY_BYTES, MAX_MESSAGES
 from qa.server.streaming import pieces
+from tests.builders import (
+    DIDI,
+    DIDI_FOLLOW_UP,
+    DIDI_SOURCE,
+    NO_ANSWER,
+    QINHUANGDAO,
+    QINHUANGDAO_SOURCE,
+    SEEDS,
+    XINJIANG,
+    XINJIANG_FOOTNOTE,
+    XINJIANG_SOURCE,
+    XINJIANG_TITLE,
+    assert_answer_stream,
+    parse_sse,
+)
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 ANSWER_KEYS = ["question", "answer", "answerable", "confidence", "span", "citations", "passages"]
-
-XINJIANG = "新疆今年新增了多少工会会员？"
-XINJIANG_SOURCE = "000_8ff553cfc552c22b.txt"
-XINJIANG_FOOTNOTE = f"[1] 新疆谋实事求实效推进“两新组织”工会组建（2021-11-03，{XINJIANG_SOURCE}）"
-DIDI = "辽宁滴滴出行的工会主席叫什么？"
-DIDI_FOLLOW_UP = "他们公司现在有多少工会会员？"
-DIDI_SOURCE = "003_c145b89ebaceeb28.txt"
-QINHUANGDAO = "秦皇岛 建会 入会 联席会议"
-QINHUANGDAO_SOURCE = "004_54d1f3c0e83688bf.txt"
-NO_ANSWER = "甘肃省总工会第十三届委员会第十九次主席会议是哪一天召开的？"
-
-
-def parse_sse(text: str) -> list[tuple[str, str]]:
-    """(event, data) pairs of a text/event-stream body."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = "message", []
-        for line in block.split("\n"):
-            field, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if field == "event":
-                name = value
-            elif field == "data":
-                data.append(value)
-        if data:
-            events.append((name, "\n".join(data)))
-    return events
 
 
 def assert_error(response, status: int, code: str) -> dict:
@@ -113,18 +99,6 @@ def _stream(response) -> list[tuple[str, object]]:
     return [(name, json.loads(data)) for name, data in parse_sse(response.get_data(as_text=True))]
 
 
-def assert_answer_stream(events: list[tuple[str, object]], expected: dict) -> None:
-    """passages, answer deltas, citations, done: in that order and each agreeing with the answer object."""
-    names = [name for name, _ in events]
-    deltas = names.count("answer")
-    assert deltas >= 1 and names == ["passages"] + ["answer"] * deltas + ["citations", "done"], names
-    data = [payload for _, payload in events]
-    assert data[0] == {"passages": expected["passages"]}
-    assert "".join(piece["delta"] for piece in data[1 : 1 + deltas]) == expected["answer"]
-    assert data[-2] == {"citations": expected["citations"]}
-    assert data[-1] == expected
-
-
 def test_chat_streams_passages_answer_pieces_citations_then_the_whole_answer(client):
     body = {"messages": [{"role": "user", "content": XINJIANG}]}
     expected = client.post("/api/chat", json=body).get_json()
@@ -186,7 +160,7 @@ def test_document_holds_the_cited_quote_at_its_offsets(client):
     assert response.status_code == 200
     document = response.get_json()
     assert document["doc_id"] == citation["doc_id"] and document["source"] == XINJIANG_SOURCE
-    assert document["title"] == "新疆谋实事求实效推进“两新组织”工会组建" and document["date"] == "2021-11-03"
+    assert document["title"] == XINJIANG_TITLE and document["date"] == "2021-11-03"
     paragraph = document["paragraphs"][citation["paragraph"]]
     assert citation["quote"] in paragraph["text"]
     assert paragraph["start"] <= citation["start"] < citation["end"] <= paragraph["end"]

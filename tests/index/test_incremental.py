@@ -5,10 +5,9 @@ import pytest
 
 from qa.index import NewsIndex
 from qa.index.bm25 import Bm25Index
-from tests.test_index import TEXTS as BASE_TEXTS
-from tests.test_index import corpus
+from tests.builders import SMALL_TEXTS, corpus
 
-TEXTS = {**BASE_TEXTS, "d.txt": ("快递小哥入会", "北京市邮政快递业工会吸纳快递员入会。今年三千名快递员入会。")}
+TEXTS = {**SMALL_TEXTS, "d.txt": ("快递小哥入会", "北京市邮政快递业工会吸纳快递员入会。今年三千名快递员入会。")}
 QUERIES = ["新疆新增了多少工会会员", "全国消防日是哪一天", "快递员入会", "体检项目"]
 
 

@@ -1,42 +1,14 @@
+"""Chunks of an article's sentences: offsets that map back to the source, overlap, size."""
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.index.chunking import article_sentences, chunk_sentences
 from qa.ingest.article import Article, Paragraph
-from qa.text.sentences import split_sentences
 from qa.text.source import SourceText
+from tests.builders import SENTENCE_CHARACTERS, article
 
-
-def texts(sentence: str) -> list[str]:
-    return [sentence[start:end] for start, end in split_sentences(sentence)]
-
-
-def test_splits_on_chinese_terminators_and_keeps_closing_quotes():
-    text = "他说：“全区组建率83%。”新增会员21.97万人！真的吗？是的；这样……好的\n第二段。"
-    assert texts(text) == [
-        "他说：“全区组建率83%。”", "新增会员21.97万人！", "真的吗？", "是的；", "这样……", "好的", "第二段。"
-    ]
-
-
-def test_decimal_points_and_half_width_punctuation():
-    assert texts("触达3.59亿人次.共计21项!完成了吗?完成") == ["触达3.59亿人次.", "共计21项!", "完成了吗?", "完成"]
-
-
-def test_stray_punctuation_joins_the_previous_sentence():
-    assert texts("好。”） 下一句。") == ["好。”）", "下一句。"]
-
-
-_alphabet = st.sampled_from(list("工会会员新疆21.万人。！？；…”）\n ab"))
-
-
-@given(st.text(_alphabet, max_size=200))
-def test_sentence_ranges_are_ordered_trimmed_and_cover_all_text(text):
-    ranges = split_sentences(text)
-    assert all(start < end for start, end in ranges)
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(ranges, ranges[1:], strict=False))
-    assert all(not text[start].isspace() and not text[end - 1].isspace() for start, end in ranges)
-    covered = "".join(text[start:end] for start, end in ranges)
-    assert "".join(covered.split()) == "".join(text.split())
+_alphabet = st.sampled_from(list(SENTENCE_CHARACTERS))
 
 
 @given(st.lists(st.text(_alphabet, min_size=1, max_size=60), min_size=1, max_size=6), st.data())
@@ -52,10 +24,10 @@ def test_chunk_and_sentence_offsets_round_trip_through_deleted_characters(pieces
             spans.append((len(source), len(source) + len(part)))
             source += part
         paragraphs.append(Paragraph(SourceText.from_slices(source + "", spans)))
-    article = Article("x.txt", "标题", paragraphs)
+    item = Article("x.txt", "标题", paragraphs)
     for paragraph in paragraphs:
         assert "".join(source[s:e] for s, e in paragraph.body.spans) == paragraph.text
-    for chunk in chunk_sentences(article_sentences(article), max_chars=30):
+    for chunk in chunk_sentences(article_sentences(item), max_chars=30):
         for sentence in chunk.sentences:
             body = paragraphs[sentence.paragraph].body
             assert body.text[sentence.start : sentence.end] == sentence.text
@@ -70,8 +42,7 @@ def test_chunk_and_sentence_offsets_round_trip_through_deleted_characters(pieces
 
 def test_chunks_overlap_by_one_sentence_and_respect_the_size_limit():
     text = "".join(f"第{i}句话写在这里。" for i in range(20))
-    article = Article("x.txt", "t", [Paragraph(SourceText(text, [(0, len(text))]))])
-    chunks = chunk_sentences(article_sentences(article), max_chars=40, overlap=1)
+    chunks = chunk_sentences(article_sentences(article("x.txt", "t", text)[0]), max_chars=40, overlap=1)
     assert len(chunks) > 3
     for first, second in zip(chunks, chunks[1:], strict=False):
         assert first.sentences[-1] == second.sentences[0]

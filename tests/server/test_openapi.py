@@ -15,7 +15,7 @@ from referencing.jsonschema import DRAFT202012
 from qa.engine import QA
 from qa.server import create_app
 from qa.server.openapi import document
-from tests.test_api import DIDI, DIDI_FOLLOW_UP, NO_ANSWER, XINJIANG, parse_sse
+from tests.builders import DIDI, DIDI_FOLLOW_UP, NO_ANSWER, XINJIANG, parse_sse
 
 DOC_URI = "urn:newsqa:openapi"
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}

@@ -17,7 +17,7 @@ from schemathesis.generation.modes import GenerationMode
 from qa.engine import QA
 from qa.server import create_app
 from qa.server.openapi import document
-from tests.test_index import TEXTS, corpus
+from tests.builders import SMALL_TEXTS, corpus
 
 REQUESTS = 2000
 TOKEN = "fuzz-token"
@@ -26,7 +26,7 @@ TOKEN = "fuzz-token"
 @pytest.mark.slow
 def test_no_generated_request_gets_a_server_error(tmp_path):
     qa = QA.open(tmp_path, create=True)
-    qa.index.add(*corpus(TEXTS))
+    qa.index.add(*corpus(SMALL_TEXTS))
     app = create_app({"QA": qa, "ADMIN_TOKEN": TOKEN, "TESTING": True})
     schema = schemathesis.openapi.from_dict(document())
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from qa.answer.conversation import contextualize
@@ -14,14 +12,13 @@ from qa.answer.spans import best_span, candidates
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
-
-DEV = Path(__file__).resolve().parents[1] / "eval" / "seed_dev.jsonl"
+from tests.builders import SEED_DEV
 
 
 def test_seed_dev_set_is_answered_well(seed_qa):
     # Floors well under what the tuned pipeline reaches (README), so noise does not fail the
     # test but a real regression does.
-    summary, _ = evaluate(seed_qa, load_items(DEV), "hybrid")
+    summary, _ = evaluate(seed_qa, load_items(SEED_DEV), "hybrid")
     assert summary["hit@1 (no follow-ups)"] >= 0.85
     assert summary["hit@3"] >= 0.9
     assert summary["abstain"] >= 0.75

@@ -21,8 +21,8 @@ from embeddings.vector_index import VectorIndex
 from qa.engine import QA
 from qa.index.chunking import article_sentences, chunk_sentences
 from qa.ingest import load_path
+from tests.builders import CMRC_CORPUS
 
-CMRC = Path(__file__).parent / "data" / "cmrc" / "corpus"
 KILLS = 30
 FILES = 12
 
@@ -30,7 +30,7 @@ FILES = 12
 def short_articles() -> dict[str, tuple[str, str]]:
     """Two versions of a dozen short articles (a title and two sentences of a CMRC paragraph)."""
     versions = {}
-    for number, path in enumerate(sorted(CMRC.glob("*.txt")) * 2):
+    for number, path in enumerate(sorted(CMRC_CORPUS.glob("*.txt")) * 2):
         if len(versions) == FILES:
             break
         title, body = path.read_text(encoding="utf-8").split("\n", 1)
