@@ -102,6 +102,31 @@ def score_item(item: Item, result: Answer, seconds: float) -> dict:
     return row
 
 
+# The reliability table cuts the confidence range into this many equal bins.
+RELIABILITY_BINS = 10
+
+
+def reliability(rows: list[dict]) -> list[dict]:
+    """Per confidence bin of the answers given (abstentions left out): how many, their mean
+    confidence, and the share that was right. Calibrated, the two figures agree in every bin."""
+    bins: list[list[dict]] = [[] for _ in range(RELIABILITY_BINS)]
+    for row in rows:
+        if row["answerable"]:
+            bins[min(int(row["confidence"] * RELIABILITY_BINS), RELIABILITY_BINS - 1)].append(row)
+    return [{"bin": f"{number / RELIABILITY_BINS:.1f}–{(number + 1) / RELIABILITY_BINS:.1f}", "answers": len(group),
+             "confidence": round(statistics.mean(row["confidence"] for row in group), 4),
+             "right": round(statistics.mean(float(row["correct"]) for row in group), 4)}
+            for number, group in enumerate(bins) if group]
+
+
+def calibration_error(table: list[dict]) -> float | None:
+    """Expected calibration error: the answers-weighted mean gap between confidence and accuracy."""
+    total = sum(entry["answers"] for entry in table)
+    if not total:
+        return None
+    return round(sum(entry["answers"] * abs(entry["right"] - entry["confidence"]) for entry in table) / total, 4)
+
+
 def summarize(rows: list[dict]) -> dict:
     answerable = [row for row in rows if "hit1" in row]
     unanswerable = [row for row in rows if "hit1" not in row]
@@ -117,6 +142,7 @@ def summarize(rows: list[dict]) -> dict:
     by_type: dict[str, list[dict]] = defaultdict(list)
     for row in answerable:
         by_type[row["type"]].append(row)
+    table = reliability(rows)
     return {
         "questions": len(rows),
         "hit@1": share(answerable, "hit1"),
@@ -135,6 +161,8 @@ def summarize(rows: list[dict]) -> dict:
         "hit@1 by type": {name: share(group, "hit1") for name, group in sorted(by_type.items())},
         "latency p50 ms": round(latencies[len(latencies) // 2], 1),
         "latency p95 ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))], 1),
+        "ECE (answers)": calibration_error(table),
+        "reliability": table,
     }
 
 
@@ -149,12 +177,22 @@ def format_table(summaries: dict[str, dict]) -> str:
     first = summaries[names[0]]
     lines = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for metric, value in first.items():
+        if isinstance(value, list):
+            continue  # the reliability table has a layout of its own (format_reliability)
         if isinstance(value, dict):
             for sub in value:
                 cells = [_cell(summaries[name][metric].get(sub)) for name in names]
                 lines.append(f"| hit@1 {sub} | " + " | ".join(cells) + " |")
         else:
             lines.append(f"| {metric} | " + " | ".join(_cell(summaries[name][metric]) for name in names) + " |")
+    return "\n".join(lines)
+
+
+def format_reliability(name: str, table: list[dict]) -> str:
+    """One row per confidence bin (markdown): answers given, mean confidence, share right."""
+    lines = [f"| confidence ({name}) | answers | mean confidence | right |", "|---|---:|---:|---:|"]
+    lines += [f"| {entry['bin']} | {entry['answers']} | {entry['confidence']:.3f} | {entry['right']:.3f} |"
+              for entry in table]
     return "\n".join(lines)
 
 

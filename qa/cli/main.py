@@ -182,7 +182,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from qa.cli.evaluate import evaluate, format_table, load_items
+    from qa.cli.evaluate import evaluate, format_reliability, format_table, load_items
 
     retrievers = [limits.choice(name.strip(), "retriever", RETRIEVERS) for name in args.retriever.split(",")
                   if name.strip()]
@@ -201,6 +201,8 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         print(f"{len(items)} questions from {args.questions}\n")
         print(format_table(summaries))
+        for name, summary in summaries.items():
+            print("\n" + format_reliability(name, summary["reliability"]))
     return 0
 
 

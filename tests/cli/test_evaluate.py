@@ -5,7 +5,7 @@ import json
 import pytest
 
 from qa.answer.result import Answer, Citation, Passage
-from qa.cli.evaluate import Item, format_table, score_item, summarize
+from qa.cli.evaluate import Item, format_reliability, format_table, score_item, summarize
 from tests.builders import CMRC_CORPUS, CMRC_QUESTIONS, run_qa
 
 
@@ -16,10 +16,10 @@ def item(**fields) -> Item:
 
 
 def result(answer: str, sources: list[str], answerable: bool = True, span: str | None = None,
-           passages: list[tuple[str, str]] = ()) -> Answer:
+           passages: list[tuple[str, str]] = (), confidence: float = 0.5) -> Answer:
     citations = [Citation(n, "doc", "标题", None, source, 0, answer, 0, len(answer))
                  for n, source in enumerate(sources, start=1)]
-    return Answer("问题？", answer, answerable, 0.5, span, citations,
+    return Answer("问题？", answer, answerable, confidence, span, citations,
                   [Passage("doc", "标题", source, text, 0.1, 0, len(text)) for source, text in passages])
 
 
@@ -55,6 +55,22 @@ def test_abstentions_list_recall_and_summary():
     assert summary["hit@1 by type"] == {"followup": 1.0, "list": 1.0, "number": 0.0}
     assert summary["latency p50 ms"] == 30.0
     assert "| abstain | 0.500 |" in format_table({"hybrid": summary})
+
+
+def test_reliability_bins_the_answers_given_by_confidence_and_weighs_their_gaps():
+    right, wrong = result("共21项。[1]", ["a.txt"], confidence=0.95), result("共20项。[1]", ["a.txt"], confidence=0.95)
+    rows = [score_item(item(), right, 0.01) for _ in range(3)] + [score_item(item(), wrong, 0.01)]
+    rows += [score_item(item(), result("共21项。[1]", ["a.txt"], confidence=0.25), 0.01)]
+    rows += [score_item(item(type="unanswerable", answers=[]), result("乱答[1]", ["a.txt"], confidence=0.2), 0.01)]
+    rows += [score_item(item(), result("没有", [], answerable=False, confidence=0.9), 0.01)]  # abstained: left out
+    summary = summarize(rows)
+    assert summary["reliability"] == [
+        {"bin": "0.2–0.3", "answers": 2, "confidence": 0.225, "right": 0.5},
+        {"bin": "0.9–1.0", "answers": 4, "confidence": 0.95, "right": 0.75},
+    ]
+    assert summary["ECE (answers)"] == pytest.approx((2 * 0.275 + 4 * 0.2) / 6, abs=1e-4)
+    assert "| 0.9–1.0 | 4 | 0.950 | 0.750 |" in format_reliability("hybrid", summary["reliability"])
+    assert "reliability" not in format_table({"hybrid": summary})
 
 
 def test_eval_command_compares_retrievers_on_the_same_index(tmp_path):
