@@ -1,8 +1,11 @@
 """Follow-up questions read in the context of the conversation before retrieval.
 
-"那吉林呢？" swaps the new entity into the previous question; "它是哪一年启动的？" and other
-questions that lean on earlier turns are retrieved together with the previous question, whose
-terms then count (at half weight, as context) when sentences are scored.
+Each turn is decided on its own: it continues the conversation or starts a new subject.
+"那吉林呢？" swaps the new entity into the previous question; a question that leans on earlier
+turns, by a pronoun (它是哪一年启动的？) or by naming no subject of its own (持续多长时间？,
+主要内容是什么？), is retrieved together with the previous question, whose terms then count (at
+half weight, as context) when sentences are scored. A question that names its own subject
+(全国消防日是哪一天？) inherits nothing, however short.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ from dataclasses import dataclass
 import jieba.posseg
 
 from qa.answer.question import content_terms
-from qa.text.lexicon import PRONOUNS, alternation
+from qa.text.lexicon import ATTRIBUTE_NOUNS, ENGLISH_PRONOUNS, PRONOUNS, STOPWORDS, alternation
 from qa.text.normalize import normalize
-from qa.text.tokens import keywords
 
 _ELLIPSIS = re.compile(r"^(?:那|那么|那在|还有|如果是)?\s*(?P<topic>.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[?？]?$")
 _ANAPHORA = re.compile(
     rf"^(?:那|那么)|{alternation(PRONOUNS)}|该|此|这(?:个|些|里|家|位|项|次|场)?|那(?:个|些|里|家|位|项|次|场)|其"
 )
 _ENTITY_FLAGS = ("ns", "nr", "nt", "nz")
+# Question words (哪个, 什么, 多少, 几, 多长…, 何…): the noun right after one names what is asked
+# (哪个城市, 多少人), not what the question is about.
+_QUESTION_WORD = re.compile(r"^(?:哪|什么|多少|几|多[长久大高重远宽深]|何|谁)")
+_LATIN_WORD = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
@@ -44,12 +50,42 @@ def _resolve(question: str, previous: list[str]) -> Contextualized:
     before = _resolve(previous[-1], previous[:-1])
     ellipsis = _ELLIPSIS.match(question.strip())
     if ellipsis:
+        if before.context_terms:
+            # The previous question named its subject only through the turns before it (它们提供哪些服务？):
+            # the new entity takes the place of that subject there.
+            context = _swap_entity(before.retrieval_query, ellipsis.group("topic"))
+            return Contextualized(before.question, context, tuple(content_terms(normalize(context))))
         rewritten = _swap_entity(before.question, ellipsis.group("topic"))
         return Contextualized(rewritten, rewritten, ())
-    if _ANAPHORA.search(question) or len(keywords(question)) <= 3:
+    if _leans_back(question):
         last = before.retrieval_query
         return Contextualized(question, f"{last} {question}", tuple(content_terms(normalize(last))))
     return Contextualized(question, question, ())
+
+
+def _leans_back(question: str) -> bool:
+    """Whether the question continues the conversation: a pronoun or demonstrative points back, or it
+    names no subject of its own."""
+    words = _LATIN_WORD.findall(normalize(question))
+    return bool(_ANAPHORA.search(question) or ENGLISH_PRONOUNS.intersection(words)) or not _has_subject(question)
+
+
+def _has_subject(question: str) -> bool:
+    """Whether the question names something of its own: an entity, a noun that is neither the asked
+    category (哪个城市) nor an attribute of something unnamed (时间, 内容), or an English content word."""
+    asked = False
+    for pair in jieba.posseg.cut(normalize(question)):
+        word, flag = pair.word, pair.flag
+        if _QUESTION_WORD.match(word):
+            asked = True
+            continue
+        if flag == "eng" and word not in STOPWORDS and word not in ENGLISH_PRONOUNS:
+            return True
+        nominal = flag in _ENTITY_FLAGS or (flag.startswith("n") and len(word) > 1)
+        if nominal and not asked and word not in ATTRIBUTE_NOUNS:
+            return True
+        asked = asked and not nominal and flag in ("m", "q", "x", "uj")
+    return False
 
 
 def _swap_entity(previous: str, topic: str) -> str:

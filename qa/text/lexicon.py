@@ -76,6 +76,18 @@ GENERIC_ROLES = ("负责人",)
 PERSON_NOUNS = ("姑娘", "小伙", "师傅", "工匠", "劳模", "记者", "总统", "代表")
 PRONOUNS = ("他们", "她们", "它们", "牠们", "他", "她", "它", "牠")
 
+# Nouns that name an attribute of something (its time, place, size, content): a question whose only
+# nouns are these (主要内容是什么？, 服务时间是几点？) asks about a subject it does not name.
+ATTRIBUTE_NOUNS = frozenset(
+    """
+    时间 日期 地点 地方 位置 原因 理由 目的 目标 内容 主题 题目 名称 名字 规模 数量 人数 次数 面积 长度 高度 重量
+    价格 费用 成本 金额 比例 特点 特色 作用 意义 影响 结果 效果 成绩 方式 方法 办法 过程 经过 范围 标准 要求 条件
+    情况 现状 任务 职责 措施 形式 类型 种类 用途 功能 优势 问题 困难 经验 做法 负责人 背景 历史 来源 由来
+    """.split()
+)
+# English pronouns that lean on an earlier turn (When did it start?).
+ENGLISH_PRONOUNS = frozenset("it its they them their he him his she her this that these those".split())
+
 # -- discourse -------------------------------------------------------------------------------
 
 # A sentence opening on one of these leans on the one before it (所以…, 他…, 该公司…, 此外…).

@@ -1,0 +1,65 @@
+"""Each turn of a conversation continues it or starts a new subject, decided on the question itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.conversation import contextualize
+
+
+def turns(*questions: str) -> list[dict[str, str]]:
+    history: list[dict[str, str]] = []
+    for question in questions:
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": "…"}]
+    return history
+
+
+STATIONS = turns("北京的工会驿站有多少家？", "它们提供哪些服务？")
+
+
+@pytest.mark.parametrize("question", [
+    "全国消防日是哪一天？",
+    "中国女子拳击首枚奥运金牌是谁获得的？",
+    "Who won China's first Olympic gold in women's boxing?",
+    "2021年的冠军是谁？",
+])
+def test_a_question_that_names_its_own_subject_inherits_nothing(question):
+    turn = contextualize(question, STATIONS)
+    assert (turn.question, turn.retrieval_query, turn.context_terms) == (question, question, ())
+
+
+@pytest.mark.parametrize("question", [
+    "有多少人参加？",  # no subject: 人 is what is counted
+    "持续多长时间？",
+    "是在哪个城市启动的？",  # 城市 is the asked category
+    "主要内容是什么？",  # 内容 is an attribute of something unnamed
+    "服务时间是几点？",
+    "它们什么时候开放？",  # a pronoun
+    "那里的驿站有多少家？",
+    "When did it open?",
+])
+def test_a_question_that_leans_on_the_conversation_keeps_its_subject(question):
+    turn = contextualize(question, STATIONS)
+    assert turn.question == question
+    assert "北京" in turn.retrieval_query and "驿站" in turn.retrieval_query and "北京" in turn.context_terms
+
+
+def test_a_follow_up_after_a_new_subject_continues_the_new_one():
+    turn = contextualize("持续多长时间？", turns("北京的工会驿站有多少家？", "全国消防日是哪一天？"))
+    assert "消防" in turn.retrieval_query and "北京" not in turn.retrieval_query
+
+
+def test_an_elliptical_question_swaps_its_entity_into_the_subject_of_the_chain():
+    direct = contextualize("那天津呢？", turns("北京的工会驿站有多少家？"))
+    assert direct.question == direct.retrieval_query == "天津的工会驿站有多少家？"
+    # The previous turn named the subject only through the one before it: the swap reaches that one.
+    chained = contextualize("那天津呢？", STATIONS)
+    assert chained.question == "它们提供哪些服务？"
+    assert "天津的工会驿站" in chained.retrieval_query and "北京" not in chained.retrieval_query
+    assert "天津" in chained.context_terms
+
+
+def test_a_new_subject_is_answered_as_if_asked_alone(seed_qa):
+    question = "全国消防日是哪一天？"
+    history = turns("辽宁滴滴出行的工会主席叫什么？", "他们公司现在有多少工会会员？")
+    assert seed_qa.ask(question, history=history) == seed_qa.ask(question)
