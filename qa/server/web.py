@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 
 WEB_PACKAGE = "qa.web"
+PACKAGE_SUFFIXES = frozenset({".py", ".pyc"})
 
 
 def web_dir() -> Path | None:
@@ -53,4 +54,7 @@ def _send(filename: str) -> Response:
     folder = current_app.config["WEB_DIR"]
     if folder is None:
         raise NotFound("the web UI is not installed")
+    # The folder is a Python package (so that the wheel carries it); its package files are not the page's.
+    if Path(filename).suffix in PACKAGE_SUFFIXES or "__pycache__" in Path(filename).parts:
+        raise NotFound()
     return send_from_directory(folder, filename)

@@ -350,6 +350,8 @@ def test_web_folder_is_served_with_index_at_root(seed_qa, tmp_path):
     assert script.status_code == 200 and "javascript" in script.mimetype
     assert_error(client.get("/../pyproject.toml"), 404, "not_found")
     assert_error(client.get("/js/../../pyproject.toml"), 404, "not_found")
+    (tmp_path / "__init__.py").write_text('"""The chat page."""\n', encoding="utf-8")
+    assert_error(client.get("/__init__.py"), 404, "not_found")  # the package's own file, not the page's
 
 
 def test_missing_web_ui_is_a_json_404(seed_qa, tmp_path):
