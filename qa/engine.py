@@ -38,9 +38,7 @@ class QA:
     def ask(self, question: object, history: list[dict[str, str]] | None = None, k: object = 5,
             retriever: object = "hybrid") -> Answer:
         """The answer to ``question``, read in the context of ``history``."""
-        asked = limits.question(question)
-        k = limits.integer(k, "k", 1, limits.MAX_K)
-        retriever = limits.choice(retriever, "retriever", RETRIEVERS)
+        asked, k, retriever = _checked(question, "question", k, retriever)
         snapshot = self.index.snapshot
         query = reader.understand(asked, history, snapshot)
         query_vector = self.index.encoder.encode_query(query.retrieval_query)
@@ -49,9 +47,7 @@ class QA:
         return reader.read(query, hits, snapshot, query_vector, k, self.calibration)
 
     def search(self, query: object, k: object = 10, retriever: object = "hybrid") -> list[Passage]:
-        query = limits.question(query, "q")
-        k = limits.integer(k, "k", 1, limits.MAX_K)
-        retriever = limits.choice(retriever, "retriever", RETRIEVERS)
+        query, k, retriever = _checked(query, "q", k, retriever)
         snapshot = self.index.snapshot
         # Fetched with room to spare, so that k remain once near-duplicates are dropped.
         hits = self.index.search(query, min(2 * k, limits.MAX_K), retriever, snapshot=snapshot)
@@ -62,6 +58,11 @@ class QA:
 
     def documents(self, source: str | None = None) -> list[DocumentInfo]:
         return self.index.documents(source)
+
+    def served(self, doc_ids: list[str]) -> list[DocumentInfo]:
+        """The documents among ``doc_ids`` that are served now, in that order."""
+        documents = self.index.snapshot.documents
+        return [documents[doc_id] for doc_id in doc_ids if doc_id in documents]
 
     def stats(self) -> dict:
         return self.index.stats()
@@ -87,3 +88,9 @@ class QA:
     def delete(self, doc_ids: list[str]) -> list[str]:
         """Delete documents by id; returns the ids that were found and deleted."""
         return self.index.delete(doc_ids)
+
+
+def _checked(question: object, name: str, k: object, retriever: object) -> tuple[str, int, str]:
+    """The question, ``k`` and retriever of an ask or a search, within the limits."""
+    return (limits.question(question, name), limits.integer(k, "k", 1, limits.MAX_K),
+            limits.choice(retriever, "retriever", RETRIEVERS))

@@ -23,7 +23,7 @@ from qa.answer.spans import candidates
 from qa.index.records import SentenceRow
 from qa.index.snapshot import Snapshot
 from qa.limits import MAX_EXAMPLES
-from qa.text.lexicon import GENERIC_ROLES, LEANS_BACK, QUOTE_PAIRS, ROLE_TITLES, alternation
+from qa.text.lexicon import GENERIC_ROLES, HAN_DIGITS, LEANS_BACK, QUOTE_PAIRS, ROLE_TITLES, alternation
 
 Ask = Callable[[str], Answer]
 # Each check is a full answer (about 0.2 s on two cores): the first call after a write is bounded by this.
@@ -46,7 +46,7 @@ _VAGUE = re.compile(r"[0-9０-９]|(?:获悉|了解到|介绍|表示|指出|透�
 # Lead-ins that add nothing to a question.
 _LEAD_IN = re.compile(r"^(?:据了解|据介绍|据悉|据统计|据报道|记者了解到|记者获悉|记者从\S{2,12}获悉)")
 _QUANTITY = re.compile(r"^(?:近|约|超过|超|逾|达|共计|共|累计)?(?P<ordinal>第)?"
-                       r"[0-9０-９.,，．\-–~～至到零一二两三四五六七八九十百千]+(?P<unit>.*?)(?:以上|左右|多)?$")
+                       rf"[0-9０-９.,，．\-–~～至到{HAN_DIGITS}]+(?P<unit>.*?)(?:以上|左右|多)?$")
 _FULL_DATE = re.compile(r".+月.+[日号]$")
 _YEAR = re.compile(r"^[0-9]{4}年$")
 _MONTH = re.compile(r"^[0-9]{4}年[0-9]{1,2}月$")

@@ -26,7 +26,7 @@ bp = Blueprint("documents", __name__, url_prefix="/api")
 
 @bp.errorhandler(Unauthorized)
 def _unauthorized(error: Unauthorized) -> Response:
-    response = error_response(error.status, error.code, error.message)
+    response = error_response(error.status, error.code, str(error))
     response.headers["WWW-Authenticate"] = 'Bearer realm="newsqa"'
     return response
 
@@ -51,8 +51,7 @@ def add_documents() -> Response:
         raise ApiError(400, "no_documents", "nothing to add: " + ("; ".join(loaded.errors) or "no files"))
     qa = engine()
     report = qa.add(loaded)
-    documents = {info.doc_id: info for info in qa.documents()}
-    added = [documents[doc_id].summary() for doc_id in report.doc_ids if doc_id in documents]
+    added = [info.summary() for info in qa.served(report.doc_ids)]
     response = jsonify({"added": added, "unchanged_sources": report.unchanged_sources, "errors": loaded.errors})
     response.status_code = 201 if report.added_sources else 200
     return response

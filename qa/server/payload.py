@@ -26,7 +26,6 @@ class ApiError(QAError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message, code)
         self.status = status
-        self.message = message
 
 
 def json_body() -> dict:
