@@ -12,6 +12,7 @@ from pathlib import Path
 from qa import limits
 from qa.answer import reader
 from qa.answer.examples import ExampleCache
+from qa.answer.models import bundled
 from qa.answer.result import Answer, Passage
 from qa.answer.selection import calibration_for
 from qa.index import RETRIEVERS, AddReport, DocumentInfo, NewsIndex, StoredDocument
@@ -25,6 +26,7 @@ class QA:
     def __init__(self, index: NewsIndex) -> None:
         self.index = index
         self.calibration = calibration_for(index.model_name)
+        self.models = bundled()
         self._examples = ExampleCache()
 
     @classmethod
@@ -44,7 +46,7 @@ class QA:
         query_vector = self.index.encoder.encode_query(query.retrieval_query)
         hits = self.index.search(query.retrieval_query, max(k, reader.CANDIDATE_PASSAGES), retriever,
                                  query_vector=query_vector, snapshot=snapshot)
-        return reader.read(query, hits, snapshot, query_vector, k, self.calibration)
+        return reader.read(query, hits, snapshot, query_vector, k, self.models, self.calibration)
 
     def search(self, query: object, k: object = 10, retriever: object = "hybrid") -> list[Passage]:
         query, k, retriever = _checked(query, "q", k, retriever)

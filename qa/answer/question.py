@@ -10,7 +10,6 @@ from qa.text.lexicon import (
     ASKED_UNITS,
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
-    PERSON_NOUNS,
     ROLE_TITLES,
     TIME_UNITS,
     alternation,
@@ -26,7 +25,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
     ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|比例|百分之|how (?:many|much|long|old|far)")),
     ("person", re.compile(
-        rf"谁|何人|哪位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES + PERSON_NOUNS)}(?:的名字)?叫什么"
+        rf"谁|何人|哪位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"
         r"|who\b|whom\b")),
     # 在哪 asks where, 在哪个公众号 asks which one; 重要性在于哪里 asks what, not where.
     ("place", re.compile(
@@ -37,6 +36,8 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),
     ("method", re.compile(r"怎么|如何|怎样|通过什么|采取了?什么|how\b")),
 ]
+
+ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
 
 _LATIN = re.compile(r"[a-z]")
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
@@ -56,7 +57,9 @@ class Question:
     keywords: tuple[str, ...]  # jieba tokens, stopwords and question words removed
     terms: tuple[str, ...]  # character bigrams of the content, and whole Latin/number tokens
     english: bool  # mostly Latin script: keywords will not match Chinese evidence
-    units: frozenset[str] = frozenset()  # measure words a quantity answer may carry (empty: any)
+    # Measure words a quantity answer may carry, or the calendar part a date answer must name
+    # (哪一年 → 年); empty: any.
+    units: frozenset[str] = frozenset()
     role: str | None = None  # a specific title asked about (主任, 书记, …): the answer names its holder
 
     @property
@@ -75,7 +78,8 @@ def analyze(text: str) -> Question:
     answer_type = next((name for name, pattern in _TYPE_PATTERNS if pattern.search(normalized)), "factoid")
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
     return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
-                    expected_units(normalized) if answer_type == "number" else frozenset(),
+                    expected_units(normalized) if answer_type == "number"
+                    else date_part(normalized) if answer_type == "date" else frozenset(),
                     _asked_role(normalized) if answer_type == "person" else None)
 
 
@@ -98,6 +102,18 @@ def expected_units(normalized: str) -> frozenset[str]:
         return frozenset()
     unit = asked.group(1)
     return next((group for group in _UNIT_GROUPS if unit in group), frozenset([unit]))
+
+
+# The part of a date a question asks for, the finest first (几月几日 asks for the day).
+_DATE_PARTS = [
+    (re.compile(r"哪一?天|哪日|几号|几日|what (?:day|date)|which day"), frozenset("日号")),
+    (re.compile(r"几月|哪个月|what month"), frozenset("月")),
+    (re.compile(r"哪一?年|何年|what year|which year"), frozenset("年")),
+]
+
+
+def date_part(normalized: str) -> frozenset[str]:
+    return next((part for pattern, part in _DATE_PARTS if pattern.search(normalized)), frozenset())
 
 
 def _asked_role(normalized: str) -> str | None:

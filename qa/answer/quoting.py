@@ -12,9 +12,10 @@ from qa.text.lexicon import LEANS_BACK, alternation
 _LEANS_BACK = re.compile("^" + alternation(LEANS_BACK))
 
 
-def quote_rows(snapshot: Snapshot, row: int, taken: frozenset[int] | set[int] = frozenset()) -> tuple[int, int]:
-    """The first and last sentence rows to quote for the chosen ``row``: the sentence, plus the one before
-    it when it leans back on that one, plus the one after when that one leans back on it. Only sentences
+def quote_rows(snapshot: Snapshot, first: int, last: int,
+               taken: frozenset[int] | set[int] = frozenset()) -> tuple[int, int]:
+    """The first and last sentence rows to quote for the chosen rows ``first``..``last``: those, plus the
+    one before when the first leans back on it, plus the one after when that one leans back on the last. Only sentences
     of the same paragraph that touch in the source join, so the quote stays one slice of the source;
     rows in ``taken`` (quoted for another item) are left to their own quote."""
     def joins(left: int, right: int) -> bool:
@@ -24,4 +25,4 @@ def quote_rows(snapshot: Snapshot, row: int, taken: frozenset[int] | set[int] = 
         return (first.doc_id == second.doc_id and first.paragraph == second.paragraph
                 and first.source_end == second.source_start and bool(_LEANS_BACK.match(second.text)))
 
-    return (row - 1 if joins(row - 1, row) else row), (row + 1 if joins(row, row + 1) else row)
+    return (first - 1 if joins(first - 1, first) else first), (last + 1 if joins(last, last + 1) else last)

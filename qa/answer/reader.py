@@ -15,11 +15,12 @@ import numpy as np
 
 from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
+from qa.answer.features import CANDIDATE_PASSAGES, describe, unit_text
+from qa.answer.models import AnswerModels
 from qa.answer.question import Question, analyze
 from qa.answer.quoting import quote_rows
 from qa.answer.result import NO_ANSWER, Answer, Citation, Passage
-from qa.answer.scoring import CANDIDATE_PASSAGES, score_sentences
-from qa.answer.selection import Calibration, confidence, select
+from qa.answer.selection import Calibration, select
 from qa.answer.spans import best_span
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
@@ -48,21 +49,23 @@ def understand(asked: str, history: list[dict[str, str]] | None, snapshot: Snaps
 
 
 def read(query: Query, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray, k: int,
-         calibration: Calibration) -> Answer:
+         models: AnswerModels, calibration: Calibration) -> Answer:
     """The cited answer to ``query`` from ``hits`` (read in ``snapshot``), with the ``k`` best passages."""
     question = query.question
     shown = passages(snapshot, hits, k)
-    scored = score_sentences(question, hits, snapshot, query_vector, query.context_terms)
-    chosen = select(question, scored, snapshot, calibration)
-    if not chosen:
-        belief = confidence(question, scored[0]) if scored else 0.0
-        return Answer(query.asked, NO_ANSWER, False, round(belief, 4), None, [], shown)
-    chosen_rows = {item.row for item in chosen}
-    citations = [_citation(snapshot, *quote_rows(snapshot, item.row, chosen_rows - {item.row}), n)
-                 for n, item in enumerate(chosen, start=1)]
+    candidates = describe(question, hits, snapshot, query_vector, query.context_terms)
+    decision = select(question, candidates, snapshot, models, calibration)
+    confidence = round(decision.confidence, 4)
+    if not decision.chosen:
+        return Answer(query.asked, NO_ANSWER, False, confidence, None, [], shown)
+    chosen_rows = {row for unit in decision.chosen for row in range(unit.first, unit.last + 1)}
+    citations = []
+    for n, unit in enumerate(decision.chosen, start=1):
+        own = set(range(unit.first, unit.last + 1))
+        citations.append(_citation(snapshot, *quote_rows(snapshot, unit.first, unit.last, chosen_rows - own), n))
     text = "".join(f"{citation.quote}[{citation.n}]" for citation in citations)
-    span = best_span(snapshot.sentences[chosen[0].row].text, question) if question.wants_span else None
-    return Answer(query.asked, text, True, round(confidence(question, chosen[0]), 4), span, citations, shown)
+    span = best_span(unit_text(snapshot, decision.chosen[0]), question) if question.wants_span else None
+    return Answer(query.asked, text, True, confidence, span, citations, shown)
 
 
 def passages(snapshot: Snapshot, hits: list[Hit], k: int) -> list[Passage]:

@@ -9,7 +9,7 @@ import jieba.posseg
 
 from qa.answer.question import Question
 from qa.text.lexicon import HAN_DIGITS, QUANTITY_UNITS, QUOTE_CLOSERS, QUOTE_OPENERS, alternation
-from qa.text.normalize import normalize
+from qa.text.normalize import match_form, normalize
 
 # 3,724 and 7.14; a range (10-18公分, 9至10月) reads as one quantity.
 _DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
@@ -53,8 +53,14 @@ def _cut(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
-def candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
-    """(start, end) ranges in ``sentence`` of strings that could answer a question of that type."""
+@functools.lru_cache(maxsize=65536)
+def candidates(sentence: str, answer_type: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) ranges in ``sentence`` of strings that could answer a question of that type
+    (cached: the sentences of the top passages come back question after question)."""
+    return tuple(_candidates(sentence, answer_type))
+
+
+def _candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "number":
         dates = [match.span() for match in DATE.finditer(sentence)]
         return [match.span() for match in NUMBER.finditer(sentence)
@@ -67,7 +73,8 @@ def candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "place":
         return _places(sentence) + [match.span(1) for match in _QUOTED.finditer(sentence)]
     if answer_type == "name":
-        return [match.span(1) for match in _QUOTED.finditer(sentence)] + _proper_nouns(sentence)
+        # 叫什么名字 asks for a person's name as often as for a thing's.
+        return [match.span(1) for match in _QUOTED.finditer(sentence)] + _proper_nouns(sentence) + _people(sentence)
     if answer_type == "factoid":
         return [match.span(1) for match in _QUOTED.finditer(sentence)]
     return []
@@ -157,13 +164,24 @@ def _is_place(word: tuple[str, str, int]) -> bool:
 
 def typed_candidates(sentence: str, question: Question) -> list[tuple[int, int]]:
     """Candidates of the question's answer type that also fit its constraints: the measure word
-    of a quantity (多少件 → 件), the title held by a person (主任 → a name beside 主任)."""
-    found = candidates(sentence, question.answer_type)
-    if question.units:
+    of a quantity (多少件 → 件), the part of a date (哪一年 → 年), the title held by a person
+    (主任 → a name beside 主任)."""
+    found = list(candidates(sentence, question.answer_type))
+    if question.units and question.answer_type == "date":
+        found = [(start, end) for start, end in found if set(sentence[start:end]) & question.units]
+    elif question.units:
         found = [(start, end) for start, end in found if _unit_of(sentence[start:end]) in question.units]
     if question.role and question.role not in sentence:
         return []
     return found
+
+
+def fitting(sentence: str, question: Question) -> tuple[int, bool]:
+    """How many candidates in ``sentence`` fit the question, and whether one says what the question does not."""
+    found = typed_candidates(sentence, question)
+    asked = normalize(question.text)
+    return len(found), any(text and normalize(text) not in asked
+                           for text in (sentence[start:end].strip() for start, end in found))
 
 
 def _unit_of(quantity: str) -> str:
@@ -175,6 +193,30 @@ def _unit_of(quantity: str) -> str:
         if stripped.endswith(unit):
             return unit
     return stripped[-1] if stripped and not stripped[-1].isdigit() else ""
+
+
+_ASKING = re.compile(r"(?:哪|什么|多少|几)[个座家位所条款种]?$")
+# jieba's tags of named entities: people, places, organisations, other proper nouns.
+_ENTITY_FLAGS = frozenset(_NAME_FLAGS + ("ns", "nt", "nz"))
+
+
+@functools.lru_cache(maxsize=4096)
+def mentions(text: str) -> tuple[str, ...]:
+    """What a question pins its subject down by, in match form: named entities, numbers, dates and
+    quoted terms. Evidence that leaves one of them out answers a different question."""
+    normalized = normalize(text)
+    found = [match.group(1) for match in _QUOTED.finditer(normalized)]
+    found += [match.group() for match in DATE.finditer(normalized) if re.search(r"[0-9]", match.group())]
+    found += [match.group() for match in NUMBER.finditer(normalized)
+              if _is_quantity(match.group()) and re.search(r"[0-9]", match.group())]
+    words = _cut(normalized)
+    # The noun right after a question word is what is asked (哪个城市), not what pins the subject down.
+    found += [word for number, (word, flag, _) in enumerate(words)
+              if flag in _ENTITY_FLAGS and len(word) > 1
+              and not (number and _ASKING.search("".join(w for w, _, _ in words[max(0, number - 2):number])))]
+    kept = [match_form(item) for item in found]
+    return tuple(dict.fromkeys(item for item in kept if item and not any(item in other for other in kept
+                                                                          if other != item)))
 
 
 def best_span(sentence: str, question: Question) -> str | None:

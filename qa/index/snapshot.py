@@ -59,6 +59,9 @@ class Snapshot:
     # Counted on first use; a snapshot derived from a counted one gets its counts by difference.
     counted_terms: Counter[str] | None = None
     chunk_row: RowIndex = field(init=False)
+    # What the layers above derive from this state and keep while it is served, by key (the answer
+    # layer's match-form view of each article): a write makes a new snapshot, so nothing goes stale.
+    derived: dict[object, object] = field(init=False, default_factory=dict)
     _counting: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:

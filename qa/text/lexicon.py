@@ -15,8 +15,10 @@ from collections.abc import Iterable
 FULL_STOPS = "。！？!?"
 # The ellipsis trails a sentence off; unlike the other terminators it may open a line (……长风破浪会有时).
 ELLIPSIS = "…"
-# What ends a sentence (full and half width); a half-width "." only before a non-digit (2.93万).
-SENTENCE_TERMINATORS = "。！？；!?;" + ELLIPSIS
+# The semicolon ends a clause of a sentence: sentence rows split there, answer units may rejoin them.
+SEMICOLONS = "；;"
+# What ends a sentence row (full and half width); a half-width "." only before a non-digit (2.93万).
+SENTENCE_TERMINATORS = "。！？!?" + SEMICOLONS + ELLIPSIS
 # A colon closes a line that introduces what follows, so a line break after it ends a paragraph.
 COLONS = "：:"
 # Closing quotes and brackets that stay with the sentence they close (“……。” is one unit).
@@ -72,8 +74,6 @@ ROLE_TITLES = ("董事长", "总经理", "秘书长", "主任", "主席", "书�
                "队长", "经理", "站长", "所长")
 # Titles that name no office: the holder of any title may answer a question about the 负责人.
 GENERIC_ROLES = ("负责人",)
-# Nouns for a person whose name a question asks for (记者叫什么).
-PERSON_NOUNS = ("姑娘", "小伙", "师傅", "工匠", "劳模", "记者", "总统", "代表")
 PRONOUNS = ("他们", "她们", "它们", "牠们", "他", "她", "它", "牠")
 
 # Nouns that name an attribute of something (its time, place, size, content): a question whose only

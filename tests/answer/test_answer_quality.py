@@ -6,8 +6,8 @@ import pytest
 
 from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
+from qa.answer.features import coverage
 from qa.answer.question import analyze
-from qa.answer.scoring import coverage
 from qa.answer.spans import best_span, candidates
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
@@ -63,7 +63,7 @@ def test_the_indefinite_article_is_no_count():
 
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
     terms = ("瓦格", "格兰", "开辟")
-    topical, support = coverage(terms, lambda term: 1.0, "该路开辟于1789年", "", "瓦格兰大街")
+    topical, support = coverage(terms, [1.0, 1.0, 1.0], "该路开辟于1789年", "", "瓦格兰大街")
     assert topical == pytest.approx(1.0)
     assert support == pytest.approx((1 + 0.5 + 0.5) / 3)
 

@@ -45,9 +45,10 @@ def test_sentences_of_different_paragraphs_never_join(qa):
     snapshot = qa.index.snapshot
     rows = {sentence.text: row for row, sentence in enumerate(snapshot.sentences)}
     leaning = rows["他此前两次执行飞行任务。"]
-    assert quote_rows(snapshot, leaning) == (leaning, leaning)
-    assert quote_rows(snapshot, rows["翟志刚担任指令长。"]) == (rows["翟志刚担任指令长。"],) * 2
+    assert quote_rows(snapshot, leaning, leaning) == (leaning, leaning)
+    commander = rows["翟志刚担任指令长。"]
+    assert quote_rows(snapshot, commander, commander) == (commander, commander)
     # A row quoted for another item is not taken in again.
     port = rows["该码头的作业效率比传统码头提高了30%。"]
-    assert quote_rows(snapshot, port) == (port - 1, port + 1)
-    assert quote_rows(snapshot, port, {port + 1}) == (port - 1, port)
+    assert quote_rows(snapshot, port, port) == (port - 1, port + 1)
+    assert quote_rows(snapshot, port, port, {port + 1}) == (port - 1, port)

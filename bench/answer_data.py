@@ -1,0 +1,100 @@
+"""Candidate features of a question set over an index, as the answer models are trained and measured on.
+
+Each question is read as `QA.ask` reads it (understand, embed, search, describe) and every candidate unit is
+labelled: it holds a gold answer and comes from the gold source file. Follow-ups are left out: read without
+the answers given before them, they would teach the models questions that have lost their subject. Query
+vectors are cached beside the output (keyed by the text searched), so changing a feature costs no forward pass.
+
+Usage: python bench/answer_data.py --data-dir DIR --questions FILE [FILE ...] --out FILE.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from qa.answer import reader
+from qa.answer.features import FEATURES, describe, unit_text
+from qa.cli.evaluate import Item, contains_gold, load_items
+from qa.index import NewsIndex
+
+
+def question_set(paths: list[Path]) -> list[Item]:
+    return [item for path in paths for item in load_items(path) if not item.history and item.question.strip()]
+
+
+class VectorCache:
+    """Query vectors by the text searched, in one .npz file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            with np.load(path) as stored:
+                self.vectors = dict(zip(json.loads(str(stored["texts"])), stored["vectors"], strict=True))
+        self.changed = False
+
+    def get(self, index: NewsIndex, text: str) -> np.ndarray:
+        if text not in self.vectors:
+            self.vectors[text] = index.encoder.encode_query(text)
+            self.changed = True
+        return self.vectors[text]
+
+    def save(self) -> None:
+        if self.changed:
+            texts = list(self.vectors)
+            np.savez(self.path, texts=json.dumps(texts, ensure_ascii=False),
+                     vectors=np.stack([self.vectors[text] for text in texts]))
+
+
+def build(index: NewsIndex, items: list[Item], vectors: VectorCache) -> dict[str, np.ndarray]:
+    """Stacked candidate features with labels, and per question: its slice, whether it is answerable."""
+    snapshot = index.snapshot
+    blocks, labels, starts, answerable, ids = [], [], [0], [], []
+    for item in tqdm(items, desc="questions", unit="q"):
+        query = reader.understand(item.question, None, snapshot)
+        vector = vectors.get(index, query.retrieval_query)
+        hits = index.search(query.retrieval_query, reader.CANDIDATE_PASSAGES, "hybrid",
+                               query_vector=vector, snapshot=snapshot)
+        candidates = describe(query.question, hits, snapshot, vector, query.context_terms)
+        gold = item.answers if item.answerable else []
+        labels += [float(bool(gold)
+                         and snapshot.documents[snapshot.sentences[unit.first].doc_id].source == item.source_file
+                         and contains_gold(unit_text(snapshot, unit), gold))
+                   for unit in candidates.units]
+        blocks.append(candidates.matrix)
+        starts.append(starts[-1] + len(candidates))
+        answerable.append(item.answerable)
+        ids.append(item.id)
+    return {"features": np.concatenate(blocks).astype(np.float32), "labels": np.asarray(labels, np.float32),
+            "starts": np.asarray(starts, np.int64), "answerable": np.asarray(answerable, bool),
+            "ids": np.asarray(ids), "names": np.asarray(FEATURES)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="an index built with `qa index`")
+    parser.add_argument("--questions", type=Path, nargs="+", required=True, help="qa eval question files")
+    parser.add_argument("--out", type=Path, required=True, help="the .npz to write")
+    args = parser.parse_args()
+    index = NewsIndex.open(args.data_dir)
+    vectors = VectorCache(args.out.with_suffix(".queries.npz"))
+    try:
+        data = build(index, question_set(args.questions), vectors)
+    finally:
+        vectors.save()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, **data)
+    questions = len(data["starts"]) - 1
+    print(f"{questions} questions, {len(data['labels'])} candidates, "
+          f"{int(data['answerable'].sum())} answerable, "
+          f"{int(sum(data['labels'][a:b].any() for a, b in zip(data['starts'][:-1], data['starts'][1:], strict=True)))}"
+          " with a gold candidate")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""Train the answer-unit ranker and the answer/abstain verifier, and write them to qa/answer/trained/.
+
+Usage: python bench/train_answer.py --train bench/out/answer/train.npz --tune bench/out/answer/tune.npz
+       [--false-abstain 0.10] [--out qa/answer/models] [--report FILE.npz ...]
+
+The .npz files are candidate features from bench/answer_data.py (see the README section "Trained answer
+models" for the whole pipeline: sets, indexes, features, this script). Train is CMRC 2018 train (the
+300-paragraph sample and its contrast questions), tune is CMRC 2018 trial and its contrast questions:
+the ranker kind and the verifier's threshold are chosen on tune, nothing is fitted on it. --report
+files are only scored with the finished models.
+
+- Ranker: logistic regression (pointwise) and LightGBM lambdarank are both fitted on the answerable
+  training questions that have a gold candidate, and both are measured (hit@1 on tune, printed).
+  Lambdarank was the better by 4 points when this was written, and it is the one written out.
+- Verifier: logistic regression on the best candidate's features and the ranker's margin, labelled
+  "the best candidate holds the gold answer" (unanswerable questions: never). On train it sees
+  ranker scores from 5-fold cross-fitting, so that it learns from scores like the ones it will meet.
+  Beside the contrast questions it learns from near misses made the gold-removed way, at the level
+  of the candidates: an answerable question with every candidate that holds its answer taken out
+  (its article is still there, the unit that answers is not).
+- Threshold: the verifier probability below which the tune split loses --false-abstain of the
+  answers that were right (those are abstained on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa.answer.features import FEATURES  # noqa: E402
+from qa.answer.models import (  # noqa: E402
+    VERIFIER_FEATURES,
+    AnswerModels,
+    LinearModel,
+    field_features,
+)
+
+RELIABILITY_BINS = 10
+FOLDS = 5
+# L2 strength of both logistic models (sklearn's C): a broad optimum on tune, 0.1-10 within 0.5 points.
+REGULARISATION = 1.0
+
+
+@dataclass
+class Split:
+    name: str
+    features: np.ndarray
+    labels: np.ndarray
+    starts: np.ndarray
+    answerable: np.ndarray
+    origins: np.ndarray | None = None  # of a gold-removed split: the question each one was made from
+
+    @classmethod
+    def load(cls, path: Path) -> Split:
+        with np.load(path) as data:
+            if tuple(data["names"]) != FEATURES:
+                raise SystemExit(f"{path}: built with other features; rebuild it with bench/answer_data.py")
+            return cls(path.stem, data["features"].astype(np.float64), data["labels"], data["starts"],
+                       data["answerable"])
+
+    def groups(self) -> list[slice]:
+        return [slice(a, b) for a, b in zip(self.starts[:-1], self.starts[1:], strict=True)]
+
+    def question_of_rows(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.starts) - 1), np.diff(self.starts))
+
+    def with_gold(self) -> np.ndarray:
+        """Per question: answerable, and some candidate holds the answer."""
+        return np.array([self.answerable[n] and self.labels[group].any() for n, group in enumerate(self.groups())])
+
+
+def standardise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    return mean, np.where(scale > 1e-9, scale, 1.0)
+
+
+def fit_linear(matrix: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> LinearModel:
+    mean, scale = standardise(matrix)
+    model = LogisticRegression(C=REGULARISATION, max_iter=5000)
+    model.fit((matrix - mean) / scale, labels)
+    return LinearModel(names, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+
+def ranking_rows(split: Split, questions: np.ndarray) -> np.ndarray:
+    """Candidate rows of the chosen questions."""
+    return np.isin(split.question_of_rows(), questions)
+
+
+def fit_pointwise(split: Split, questions: np.ndarray) -> LinearModel:
+    rows = ranking_rows(split, questions)
+    return fit_linear(split.features[rows], split.labels[rows], FEATURES)
+
+
+def fit_ranker(split: Split, questions: np.ndarray) -> lightgbm.Booster:
+    rows = ranking_rows(split, questions)
+    sizes = np.diff(split.starts)[questions]
+    model = lightgbm.LGBMRanker(n_estimators=300, learning_rate=0.05, num_leaves=15, min_child_samples=20,
+                                subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=0,
+                                n_jobs=2, verbose=-1)
+    model.fit(split.features[rows], split.labels[rows], group=sizes, feature_name=list(FEATURES))
+    return model.booster_
+
+
+def gold_removed(split: Split) -> Split:
+    """Near misses from the answerable questions: each one again, without the candidates that answer it."""
+    blocks, labels, starts, origins = [], [], [0], []
+    gap, dense = FEATURES.index("dense_gap"), FEATURES.index("dense")
+    for number, group in enumerate(split.groups()):
+        keep = split.labels[group] == 0
+        if not split.answerable[number] or keep.all() or not keep.any():
+            continue
+        block = split.features[group][keep].copy()
+        block[:, gap] = block[:, dense] - block[:, dense].max()
+        blocks.append(block)
+        labels.append(np.zeros(len(block), np.float32))
+        starts.append(starts[-1] + len(block))
+        origins.append(number)
+    return Split(f"{split.name}, gold removed", np.concatenate(blocks), np.concatenate(labels),
+                 np.asarray(starts), np.zeros(len(starts) - 1, bool), np.asarray(origins))
+
+
+def joined(first: Split, second: Split) -> Split:
+    return Split(f"{first.name} + {second.name}", np.concatenate([first.features, second.features]),
+                 np.concatenate([first.labels, second.labels]),
+                 np.concatenate([first.starts, second.starts[1:] + first.starts[-1]]),
+                 np.concatenate([first.answerable, second.answerable]))
+
+
+def best_candidates(split: Split, scores: np.ndarray) -> np.ndarray:
+    """Per question, the row of its best-scored candidate (-1: no candidates)."""
+    return np.array([group.start + int(np.argmax(scores[group])) if group.stop > group.start else -1
+                     for group in split.groups()])
+
+
+def hit_at_1(split: Split, scores: np.ndarray) -> float:
+    best = best_candidates(split, scores)
+    answerable = np.flatnonzero(split.answerable)
+    return float(np.mean([best[n] >= 0 and split.labels[best[n]] > 0 for n in answerable]))
+
+
+def verifier_data(split: Split, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per question with candidates: the verifier's input, its label, and the question's number."""
+    rows, labels, kept = [], [], []
+    for number, group in enumerate(split.groups()):
+        if group.stop == group.start:
+            continue
+        best = int(np.argmax(scores[group]))
+        rows.append(field_features(split.features[group], scores[group], best))
+        labels.append(float(split.answerable[number] and split.labels[group.start + best] > 0))
+        kept.append(number)
+    return np.asarray(rows), np.asarray(labels), np.asarray(kept)
+
+
+def cross_fitted_scores(split: Split, questions: np.ndarray, near_misses: Split) -> tuple[np.ndarray, np.ndarray]:
+    """Ranker scores of every training candidate, and of every near miss made from it, from a ranker
+    that did not see their question (5 folds over the questions)."""
+    scores, near_scores = np.zeros(len(split.labels)), np.zeros(len(near_misses.labels))
+    numbers = np.arange(len(split.starts) - 1)
+    owner = split.question_of_rows()
+    near_owner = np.repeat(near_misses.origins, np.diff(near_misses.starts))
+    for train_part, held_out in GroupKFold(n_splits=FOLDS).split(numbers, groups=numbers):
+        ranker = fit_ranker(split, np.intersect1d(questions, train_part))
+        rows, near_rows = np.isin(owner, held_out), np.isin(near_owner, held_out)
+        scores[rows] = ranker.predict(split.features[rows])
+        near_scores[near_rows] = ranker.predict(near_misses.features[near_rows])
+    return scores, near_scores
+
+
+def reliability(probabilities: np.ndarray, right: np.ndarray) -> tuple[list[tuple[str, int, float, float]], float]:
+    table = []
+    bins = np.minimum((probabilities * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
+    for number in range(RELIABILITY_BINS):
+        chosen = bins == number
+        if chosen.any():
+            table.append((f"{number / RELIABILITY_BINS:.1f}–{(number + 1) / RELIABILITY_BINS:.1f}", int(chosen.sum()),
+                          float(probabilities[chosen].mean()), float(right[chosen].mean())))
+    ece = sum(count * abs(conf - acc) for _, count, conf, acc in table) / max(1, len(probabilities))
+    return table, float(ece)
+
+
+def threshold_for(probabilities: np.ndarray, right: np.ndarray, false_abstain: float) -> float:
+    """The probability below which ``false_abstain`` of the right answers fall."""
+    return float(np.quantile(probabilities[right > 0], false_abstain))
+
+
+def report(split: Split, models: AnswerModels) -> dict:
+    scores = models.rank(split.features)
+    rows, right, kept = verifier_data(split, scores)
+    probabilities = models.verifier.probability(rows)
+    answered = probabilities >= models.threshold
+    answerable = split.answerable[kept]
+    table, ece = reliability(probabilities[answered], right[answered])
+    given = answered.sum()
+    if not split.answerable.any():
+        return {"questions": len(split.starts) - 1, "abstain (unanswerable)": round(float((~answered).mean()), 4)}
+    return {
+        "questions": len(split.starts) - 1, "answerable": int(split.answerable.sum()),
+        "hit@1 (ranker)": round(hit_at_1(split, scores), 4),
+        "gold among candidates": round(float(split.with_gold()[split.answerable].mean()), 4),
+        "hit@1 (answered and right)": round(float((answered & (right > 0)).sum() / max(1, split.answerable.sum())), 4),
+        "abstain (unanswerable)": round(float((~answered[~answerable]).mean()), 4) if (~answerable).any() else None,
+        "false-abstain": round(float((~answered[answerable]).sum() / max(1, split.answerable.sum())), 4),
+        "precision of answers": round(float(right[answered].mean()), 4) if given else None,
+        "ECE (answers)": round(ece, 4), "reliability": table,
+    }
+
+
+def fit(train: Split, tune: Split, false_abstain: float) -> AnswerModels:
+    """The ranker and verifier trained on ``train``, with the threshold chosen on ``tune``."""
+    questions = np.flatnonzero(train.with_gold())
+    pointwise_hit = hit_at_1(tune, fit_pointwise(train, questions).decision(tune.features))
+    ranker = fit_ranker(train, questions)
+    ranker_hit = hit_at_1(tune, ranker.predict(tune.features))
+    near_misses = gold_removed(train)
+    scores, near_scores = cross_fitted_scores(train, questions, near_misses)
+    rows, labels, _ = verifier_data(joined(train, near_misses), np.concatenate([scores, near_scores]))
+    verifier = fit_linear(rows, labels, VERIFIER_FEATURES)
+    tune_rows, tune_right, _ = verifier_data(tune, ranker.predict(tune.features))
+    threshold = threshold_for(verifier.probability(tune_rows), tune_right, false_abstain)
+    about = {"trained_on": train.name, "tuned_on": tune.name, "false_abstain_on_tune": false_abstain,
+             "ranker_hit@1_on_tune": {"logistic": round(pointwise_hit, 4), "lambdarank": round(ranker_hit, 4)},
+             "questions": {"train": len(train.starts) - 1, "train near misses": len(near_misses.starts) - 1,
+                           "tune": len(tune.starts) - 1}}
+    return AnswerModels(ranker, verifier, threshold, about)
+
+
+def weighted(spec: str) -> Split:
+    """A training file, "PATH" or "PATH*N" (its questions repeated N times, to weigh a small domain)."""
+    path, _, times = spec.partition("*")
+    split = Split.load(Path(path))
+    repeated = split
+    for _ in range(int(times or 1) - 1):
+        repeated = joined(repeated, split)
+    repeated.name = f"{split.name}*{times}" if times else split.name
+    return repeated
+
+
+def subset(split: Split, numbers: list[int]) -> Split:
+    groups = split.groups()
+    blocks = [split.features[groups[n]] for n in numbers]
+    return Split(split.name, np.concatenate(blocks), np.concatenate([split.labels[groups[n]] for n in numbers]),
+                 np.concatenate([[0], np.cumsum([len(block) for block in blocks])]), split.answerable[numbers])
+
+
+def cross_validated(parts: list[str], held: int, tune: Split, false_abstain: float, folds: int = 4) -> dict:
+    """Training part ``held`` scored the way unseen questions of its kind will be: each of its questions
+    by models trained on every other part and on the other folds of its own."""
+    splits = [weighted(spec) for spec in parts]
+    own = Split.load(Path(parts[held].partition("*")[0]))
+    times = int(parts[held].partition("*")[2] or 1)
+    outcomes: list[tuple[bool, bool, bool]] = []  # (answerable, answered, right)
+    for fold in range(folds):
+        numbers = np.arange(len(own.starts) - 1)
+        kept = subset(own, list(numbers[numbers % folds != fold]))
+        scored = subset(own, list(numbers[numbers % folds == fold]))
+        train = kept
+        for _ in range(times - 1):
+            train = joined(train, kept)
+        for number, split in enumerate(splits):
+            if number != held:
+                train = joined(train, split)
+        models = fit(train, tune, false_abstain)
+        rows, right, kept_rows = verifier_data(scored, models.rank(scored.features))
+        answered = models.verifier.probability(rows) >= models.threshold
+        outcomes += list(zip(scored.answerable[kept_rows], answered, right > 0, strict=True))
+    answerable = [o for o in outcomes if o[0]]
+    unanswerable = [o for o in outcomes if not o[0]]
+    return {"questions": len(outcomes),
+            "hit@1 (answered and right)": round(np.mean([a and r for _, a, r in answerable]), 4),
+            "ranker hit@1": round(np.mean([r for _, _, r in answerable]), 4),
+            "false-abstain": round(np.mean([not a for _, a, _ in answerable]), 4),
+            "abstain (unanswerable)": round(np.mean([not a for _, a, _ in unanswerable]), 4) if unanswerable else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train", nargs="+", required=True, metavar="PATH[*N]",
+                        help="training feature files; *N repeats one's questions N times")
+    parser.add_argument("--tune", type=Path, required=True)
+    parser.add_argument("--report", type=Path, nargs="*", default=[])
+    parser.add_argument("--false-abstain", type=float, default=0.10,
+                        help="share of right answers the threshold may abstain on, on tune (default 0.10)")
+    parser.add_argument("--cross-validate", type=int, metavar="K",
+                        help="also score training file K (0-based) by 4-fold cross-validation")
+    parser.add_argument("--out", type=Path, default=ROOT / "qa" / "answer" / "trained")
+    args = parser.parse_args()
+    splits = [weighted(spec) for spec in args.train]
+    train, tune = splits[0], Split.load(args.tune)
+    for split in splits[1:]:
+        train = joined(train, split)
+    models = fit(train, tune, args.false_abstain)
+    models.save(args.out)
+    print(json.dumps(models.about, ensure_ascii=False))
+    print(f"threshold {models.threshold:.4f}; wrote {args.out}")
+    for split in [tune, gold_removed(tune), *map(Split.load, args.report)]:
+        print(split.name, json.dumps(report(split, models), ensure_ascii=False))
+    if args.cross_validate is not None:
+        print(f"{args.train[args.cross_validate]}, 4-fold cross-validated",
+              json.dumps(cross_validated(args.train, args.cross_validate, tune, args.false_abstain)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""Candidate answer units of the top passages, each described by the features the ranker reads.
+
+A unit is a clause (one sentence row: the text splits at ；) or, where a 。-sentence was split into
+clauses, that whole sentence as well: the ranker chooses which of the two to quote. Features describe
+the question, the unit, its neighbours, its paragraph and its article; every one is a plain number, so
+the same code feeds training (bench/train_answer.py) and serving.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.answer.question import ANSWER_TYPES, Question
+from qa.answer.spans import fitting, mentions
+from qa.index.records import Hit
+from qa.index.snapshot import Snapshot
+from qa.text.lexicon import CLOSERS, ENUMERATION_COMMA, SEMICOLONS
+from qa.text.normalize import match_form
+
+# Passages whose sentences are candidates.
+CANDIDATE_PASSAGES = 8
+# BM25's saturation and length normalisation, the usual defaults.
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+FEATURES = (
+    "dense", "dense_gap", "passage_rank", "inverse_rank",
+    "topical", "support", "unit_coverage", "context_coverage", "article_coverage",
+    "bm25", "bigram_share", "common_share",
+    "keywords_unit", "keywords_missing", "missing_weight",
+    "typed", "typed_new", "typed_count", "type_unmet",
+    "constraints_unit", "constraints_paragraph", "constraints_title", "constraints_article",
+    "constraints_missing", "constraints_asked",
+    "position", "first_in_article", "unit_chars", "clauses", "whole_sentence", "enumeration",
+    "english", *(f"type_{name}" for name in ANSWER_TYPES),
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    first: int  # rows in Snapshot.sentences, inclusive
+    last: int
+    passage_rank: int
+
+
+@dataclass(frozen=True)
+class Candidates:
+    units: list[Unit]
+    matrix: np.ndarray  # one row of FEATURES per unit
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+
+def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
+    """Every clause of the top passages, and every whole sentence that was split into clauses."""
+    ranks: dict[int, int] = {}
+    for rank, hit in enumerate(hits[:CANDIDATE_PASSAGES]):
+        for row in snapshot.chunk_sentences(hit.chunk):
+            ranks.setdefault(row, rank)
+    units = [Unit(row, row, rank) for row, rank in ranks.items()]
+    for row, rank in ranks.items():
+        if _continues(snapshot, row - 1, row):
+            continue  # not the first clause of its sentence
+        last = row
+        while _continues(snapshot, last, last + 1):
+            last += 1
+        if last > row:
+            units.append(Unit(row, last, rank))
+    return units
+
+
+def _continues(snapshot: Snapshot, left: int, right: int) -> bool:
+    """Whether row ``right`` is the next clause of the sentence that row ``left`` belongs to."""
+    if left < 0 or right >= len(snapshot.sentences):
+        return False
+    first, second = snapshot.sentences[left], snapshot.sentences[right]
+    return (first.doc_id == second.doc_id and first.paragraph == second.paragraph
+            and first.text.rstrip().rstrip(CLOSERS).endswith(tuple(SEMICOLONS)))
+
+
+def unit_text(snapshot: Snapshot, unit: Unit) -> str:
+    return "".join(snapshot.sentences[row].text for row in range(unit.first, unit.last + 1))
+
+
+def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray,
+             extra_terms: tuple[str, ...] = ()) -> Candidates:
+    """The candidate units of ``hits`` and their features."""
+    units = candidate_units(hits, snapshot)
+    if not units:
+        return Candidates([], np.empty((0, len(FEATURES)), np.float32))
+    rows = sorted({row for unit in units for row in range(unit.first, unit.last + 1)})
+    dense_of = dict(zip(rows, (snapshot.sentence_vectors[rows] @ query_vector).tolist(), strict=True))
+    best_dense = max(dense_of.values())
+    terms = question.terms + tuple(term for term in extra_terms if term not in question.terms)
+    weights = [snapshot.term_weight(term) for term in terms]
+    asked = match_form(question.text)
+    constraints = mentions(question.text)
+    keywords = tuple(dict.fromkeys(match_form(word) for word in question.keywords if match_form(word)))
+    top_weight = max(weights, default=1.0) or 1.0
+    articles = _Articles(snapshot)
+    texts = [articles.of(snapshot.sentences[unit.first].doc_id).unit_text(unit.first, unit.last) for unit in units]
+    mean_chars = sum(map(len, texts)) / len(texts)
+    typed = {row: fitting(snapshot.sentences[row].text, question) for row in rows} if question.wants_span else {}
+    # What depends only on the article or the paragraph, worked out once for all of its units.
+    by_article: dict[str, list[float]] = {}
+    by_paragraph: dict[tuple[str, int], float] = {}
+    question_part = [float(question.english),
+                     *(float(question.answer_type == name) for name in ANSWER_TYPES)]
+    matrix = np.empty((len(units), len(FEATURES)), np.float32)
+    for index, (unit, text) in enumerate(zip(units, texts, strict=True)):
+        sentence = snapshot.sentences[unit.first]
+        article = articles.of(sentence.doc_id)
+        if sentence.doc_id not in by_article:
+            by_article[sentence.doc_id] = [
+                _share(terms, weights, article.text), _met(constraints, article.title),
+                _met(constraints, article.text), _fraction([_said(c, article.text) == 0 for c in constraints], 0.0)]
+        title_met, article_met, article_missing = by_article[sentence.doc_id][1:]
+        place = (sentence.doc_id, sentence.paragraph)
+        if place not in by_paragraph:
+            by_paragraph[place] = _met(constraints, article.paragraph(sentence.paragraph))
+        context = articles.neighbours(unit)
+        title = article.title
+        dense = max(dense_of[row] for row in range(unit.first, unit.last + 1))
+        topical, support = coverage(terms, weights, text, context, title)
+        unit_typed = [typed[row] for row in range(unit.first, unit.last + 1)] if typed else [(0, False)]
+        missing = [weight for term, weight in zip(terms, weights, strict=True) if term not in text]
+        typed_new = any(new for _, new in unit_typed)
+        matrix[index] = [
+            dense, dense - best_dense, unit.passage_rank, 1 / (1 + unit.passage_rank),
+            topical, support, _share(terms, weights, text), _share(terms, weights, context),
+            by_article[sentence.doc_id][0],
+            bm25(terms, weights, text, mean_chars), _share(question.terms, None, text),
+            longest_common(asked, text) / max(1, len(asked)),
+            _fraction([word in text for word in keywords]),
+            _fraction([word not in text and word not in context and word not in title for word in keywords], 0.0),
+            max(missing, default=0.0) / top_weight,
+            float(any(count for count, _ in unit_typed)), float(typed_new),
+            min(5, sum(count for count, _ in unit_typed)), float(question.wants_span and not typed_new),
+            _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
+            min(4, len(constraints)),
+            article.position(unit.first), float(unit.first == article.first_row), math.log1p(len(text)),
+            unit.last - unit.first + 1, float(unit.last > unit.first), min(5, text.count(ENUMERATION_COMMA)),
+            *question_part,
+        ]
+    return Candidates(units, matrix)
+
+
+def coverage(terms: tuple[str, ...], weights: list[float], text: str, context: str,
+             title: str) -> tuple[float, float]:
+    """IDF-weighted shares of ``terms`` the unit ``text`` covers: (topical, support).
+
+    Every sentence of an article is about its headline's subject, named there or not, so for
+    ranking (topical) a term in the title counts as in the sentence. To claim an answer
+    (support) the sentence must say it itself: title and neighbouring sentences count half.
+    """
+    total = topical = support = 0.0
+    for term, weight in zip(terms, weights, strict=True):
+        total += weight
+        if term in text:
+            topical += weight
+            support += weight
+        elif term in title:
+            topical += weight
+            support += weight / 2
+        elif term in context:
+            topical += weight / 2
+            support += weight / 2
+    return (topical / total, support / total) if total else (0.0, 0.0)
+
+
+def _share(terms: tuple[str, ...], weights: list[float] | None, text: str) -> float:
+    """The (IDF-weighted, when ``weights`` are given) share of ``terms`` found in ``text``."""
+    if not terms:
+        return 0.0
+    weights = weights or [1.0] * len(terms)
+    total = sum(weights)
+    return sum(weight for term, weight in zip(terms, weights, strict=True) if term in text) / total if total else 0.0
+
+
+def _fraction(found: list[bool], empty: float = 1.0) -> float:
+    return sum(found) / len(found) if found else empty
+
+
+def _met(constraints: tuple[str, ...], text: str) -> float:
+    """How much of the question's constraints ``text`` says (1 when it asks none)."""
+    return sum(_said(constraint, text) for constraint in constraints) / len(constraints) if constraints else 1.0
+
+
+def _said(constraint: str, text: str) -> float:
+    """1 when ``text`` names the constraint; else the share of its bigrams it holds, since news
+    shortens names (广西区总工会 for 广西壮族自治区总工会)."""
+    if constraint in text:
+        return 1.0
+    pairs = [constraint[i : i + 2] for i in range(len(constraint) - 1)]
+    return sum(pair in text for pair in pairs) / len(pairs) if pairs else 0.0
+
+
+def bm25(terms: tuple[str, ...], weights: list[float], text: str, mean_chars: float) -> float:
+    """BM25 of ``text`` for the question's match terms, over the IDF total (so 0..~2.2 for any question)."""
+    total = sum(weights)
+    if not total:
+        return 0.0
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / max(1.0, mean_chars))
+    score = 0.0
+    for term, weight in zip(terms, weights, strict=True):
+        frequency = text.count(term)
+        if frequency:
+            score += weight * frequency * (BM25_K1 + 1) / (frequency + norm)
+    return score / total
+
+
+def longest_common(short: str, long: str) -> int:
+    """Length of the longest substring of ``short`` that occurs in ``long``."""
+    best = 0
+    for start in range(len(short)):
+        end = start + best + 1
+        while end <= len(short) and short[start:end] in long:
+            best = end - start
+            end += 1
+    return best
+
+
+class _Articles:
+    """What the features need of the articles the candidates come from, each read once per question."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._articles: dict[str, _Article] = {}
+
+    def of(self, doc_id: str) -> _Article:
+        if doc_id not in self._articles:
+            # Kept on the snapshot: the same articles come back for question after question.
+            key = (_Article, doc_id)
+            article = self.snapshot.derived.get(key)
+            if article is None:
+                article = self.snapshot.derived.setdefault(key, _Article(self.snapshot, doc_id))
+            self._articles[doc_id] = article
+        return self._articles[doc_id]
+
+    def neighbours(self, unit: Unit) -> str:
+        """The sentences just before and after the unit, within its article."""
+        article = self.of(self.snapshot.sentences[unit.first].doc_id)
+        return article.row_text(unit.first - 1) + article.row_text(unit.last + 1)
+
+
+class _Article:
+    def __init__(self, snapshot: Snapshot, doc_id: str) -> None:
+        rows = snapshot.document_rows(doc_id)
+        self.first_row, self.rows = rows.start, len(rows)
+        self._texts = [match_form(snapshot.sentences[row].text) for row in rows]
+        self._paragraphs = [snapshot.sentences[row].paragraph for row in rows]
+        self.title = match_form(snapshot.documents[doc_id].title)
+        self.text = self.title + "".join(self._texts)
+        self._paragraph_text: dict[int, str] = {}
+
+    def unit_text(self, first: int, last: int) -> str:
+        return "".join(self._texts[first - self.first_row : last - self.first_row + 1])
+
+    def row_text(self, row: int) -> str:
+        offset = row - self.first_row
+        return self._texts[offset] if 0 <= offset < self.rows else ""
+
+    def paragraph(self, number: int) -> str:
+        if number not in self._paragraph_text:
+            self._paragraph_text[number] = "".join(
+                text for text, paragraph in zip(self._texts, self._paragraphs, strict=True) if paragraph == number)
+        return self._paragraph_text[number]
+
+    def position(self, row: int) -> float:
+        return (row - self.first_row) / max(1, self.rows - 1)
+

@@ -1,0 +1,99 @@
+"""The trained ranker and verifier on the real seed index: what they read, what they decide, and that
+the documented commands re-create them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from qa.answer import reader
+from qa.answer.features import FEATURES, candidate_units, describe, unit_text
+from qa.answer.models import VERIFIER_FEATURES, bundled, load
+from qa.cli.evaluate import load_items
+from qa.index.records import Hit
+from tests.builders import ROOT, SEED_DEV
+
+
+def candidates_for(qa, question: str):
+    snapshot = qa.index.snapshot
+    query = reader.understand(question, None, snapshot)
+    vector = qa.index.encoder.encode_query(query.retrieval_query)
+    hits = qa.index.search(query.retrieval_query, reader.CANDIDATE_PASSAGES, "hybrid", query_vector=vector,
+                           snapshot=snapshot)
+    return query, hits, describe(query.question, hits, snapshot, vector, query.context_terms)
+
+
+def test_the_bundled_models_read_the_features_that_describe_writes():
+    models = bundled()
+    assert tuple(models.ranker.feature_name()) == FEATURES
+    assert models.verifier.features == VERIFIER_FEATURES
+    assert 0.0 < models.threshold < 1.0
+    assert models.about["tuned_on"] and models.about["trained_on"]
+
+
+def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whole(seed_qa):
+    snapshot = seed_qa.index.snapshot
+    chunk = next(chunk for chunk in snapshot.chunks
+                 if any(snapshot.sentences[row].text.rstrip().endswith("；")
+                        and snapshot.sentences[row + 1].paragraph == snapshot.sentences[row].paragraph
+                        for row in range(chunk.first_row, chunk.last_row)))
+    units = candidate_units([Hit(chunk, 1.0, 1.0, 1.0)], snapshot)
+    clauses = {(unit.first, unit.last) for unit in units if unit.first == unit.last}
+    whole = [unit for unit in units if unit.last > unit.first]
+    assert clauses == {(row, row) for row in range(chunk.first_row, chunk.last_row + 1)}
+    assert whole
+    for unit in whole:  # clauses that each end at a semicolon, then the one that ends the sentence
+        assert all(snapshot.sentences[row].text.rstrip().endswith("；") for row in range(unit.first, unit.last))
+        assert unit_text(snapshot, unit) == "".join(snapshot.sentences[row].text
+                                                    for row in range(unit.first, unit.last + 1))
+
+
+def test_every_candidate_gets_every_feature_as_a_finite_number(seed_qa):
+    _, hits, candidates = candidates_for(seed_qa, "新疆今年新增了多少工会会员？")
+    assert len(candidates) >= len({row for hit in hits[:reader.CANDIDATE_PASSAGES]
+                                   for row in seed_qa.index.snapshot.chunk_sentences(hit.chunk)})
+    assert candidates.matrix.shape == (len(candidates), len(FEATURES))
+    assert np.isfinite(candidates.matrix).all()
+
+
+def test_an_answer_is_given_exactly_when_the_verifier_believes_it(seed_qa):
+    threshold = seed_qa.models.threshold
+    for item in load_items(SEED_DEV):
+        if item.history or item.lang == "en":
+            continue
+        answer = seed_qa.ask(item.question)
+        assert 0.0 <= answer.confidence <= 1.0
+        # Confidence is rounded to 4 places in the answer object.
+        assert answer.answerable == (answer.confidence >= round(threshold, 4) - 1e-4), item.id
+
+
+@pytest.mark.parametrize("question", [
+    # The seed articles with the subject replaced by a province none of them mentions.
+    "青海省总工会的新就业形态劳动者温暖行动服务月是哪天启动的？",
+    "青海滴滴出行的工会主席叫什么？",
+])
+def test_a_question_about_a_subject_the_archive_lacks_is_not_answered(seed_qa, question):
+    answer = seed_qa.ask(question)
+    assert not answer.answerable and answer.citations == []
+
+
+@pytest.mark.slow
+def test_the_documented_commands_retrain_models_that_load_and_rank(seed_qa, tmp_path):
+    features = tmp_path / "seeds.npz"
+    subprocess.run([sys.executable, "bench/answer_data.py", "--data-dir", str(seed_qa.index.directory),
+                    "--questions", str(SEED_DEV), "--out", str(features)], cwd=ROOT, check=True,
+                   capture_output=True)
+    out = tmp_path / "trained"
+    result = subprocess.run([sys.executable, "bench/train_answer.py", "--train", str(features), "--tune",
+                             str(features), "--out", str(out)], cwd=ROOT, check=True, capture_output=True,
+                            text=True)
+    assert "threshold" in result.stdout
+    models = load(out)
+    with np.load(features) as data:
+        matrix, labels, starts = data["features"], data["labels"], data["starts"]
+    groups = [slice(a, b) for a, b in zip(starts[:-1], starts[1:], strict=True) if labels[a:b].any()]
+    top_right = [labels[group][int(np.argmax(models.rank(matrix[group])))] > 0 for group in groups]
+    assert np.mean(top_right) >= 0.8  # on its own training questions
