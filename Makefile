@@ -8,7 +8,7 @@ EXAMPLE_QUESTION ?= 新疆今年新增了多少工会会员？
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast index install browser bench clean
+.PHONY: run test test-fast index install browser bench models clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,27 @@ test-fast: install
 # Every benchmark table (issue 7); BENCH_ARGS=--skip-1m stops the scale tables at 100k chunks.
 bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+# The answer ranker and verifier (qa/answer/trained/), re-created from the data in the repository:
+# question sets, three indexes (embedding is the slow part, ~20 min cold), features, training.
+ANSWER := bench/out/answer
+models: install
+	$(BIN)/python bench/sets/open_domain.py --force --input bench/data/cmrc2018/cmrc2018_trial.json \
+		--out-dir $(ANSWER)/cmrc_trial
+	$(BIN)/python bench/sets/contrast.py --force --corpus $(ANSWER)/cmrc_trial/corpus \
+		--questions $(ANSWER)/cmrc_trial/questions.jsonl --out $(ANSWER)/cmrc_trial_contrast.jsonl
+	$(BIN)/python bench/sets/contrast.py --force --corpus bench/data/cmrc_train_sample/corpus \
+		--questions bench/data/cmrc_train_sample/questions.jsonl --out $(ANSWER)/cmrc_train_sample_contrast.jsonl
+	$(BIN)/qa index --data-dir $(ANSWER)/index-train bench/data/cmrc_train_sample/corpus
+	$(BIN)/qa index --data-dir $(ANSWER)/index-tune $(ANSWER)/cmrc_trial/corpus
+	$(BIN)/qa index --data-dir $(ANSWER)/index-seeds seeds
+	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-train --out $(ANSWER)/train.npz \
+		--questions bench/data/cmrc_train_sample/questions.jsonl $(ANSWER)/cmrc_train_sample_contrast.jsonl
+	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-tune --out $(ANSWER)/tune.npz \
+		--questions $(ANSWER)/cmrc_trial/questions.jsonl $(ANSWER)/cmrc_trial_contrast.jsonl
+	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-seeds --out $(ANSWER)/seeds.npz \
+		--questions eval/seed_dev.jsonl eval/seed_near_miss_dev.jsonl
+	$(BIN)/python bench/train_answer.py --train $(ANSWER)/train.npz '$(ANSWER)/seeds.npz*5' --tune $(ANSWER)/tune.npz
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

@@ -40,9 +40,12 @@ sys.path.insert(0, str(ROOT))
 
 from qa.answer.features import FEATURES  # noqa: E402
 from qa.answer.models import (  # noqa: E402
+    RANKER_FILE,
     VERIFIER_FEATURES,
+    VERIFIER_FILE,
     AnswerModels,
     LinearModel,
+    TreeEnsemble,
     field_features,
 )
 
@@ -106,11 +109,48 @@ def fit_pointwise(split: Split, questions: np.ndarray) -> LinearModel:
 def fit_ranker(split: Split, questions: np.ndarray) -> lightgbm.Booster:
     rows = ranking_rows(split, questions)
     sizes = np.diff(split.starts)[questions]
-    model = lightgbm.LGBMRanker(n_estimators=300, learning_rate=0.05, num_leaves=15, min_child_samples=20,
+    # 60 trees at a rate of 0.15 rank as well on tune as 300 at 0.05 (hit@1 0.803 and 0.804; 100 at 0.1:
+    # 0.801) and keep the service's walk through them under a millisecond.
+    model = lightgbm.LGBMRanker(n_estimators=60, learning_rate=0.15, num_leaves=15, min_child_samples=20,
                                 subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=0,
                                 n_jobs=2, verbose=-1)
     model.fit(split.features[rows], split.labels[rows], group=sizes, feature_name=list(FEATURES))
     return model.booster_
+
+
+def as_trees(booster: lightgbm.Booster) -> dict:
+    """The booster's trees as the arrays :class:`TreeEnsemble` walks (from LightGBM's model dump)."""
+    trees = []
+    for info in booster.dump_model()["tree_info"]:
+        tree: dict[str, list] = {"feature": [], "threshold": [], "left": [], "right": [], "leaf": []}
+        if flatten(info["tree_structure"], tree) < 0:  # a lone leaf: one split every row passes to the left
+            tree.update(feature=[0], threshold=[float("inf")], left=[-1], right=[-1])
+        trees.append(tree)
+    return {"features": list(booster.feature_name()), "trees": trees}
+
+
+def flatten(node: dict, tree: dict[str, list]) -> int:
+    """Append ``node``'s subtree to ``tree``; its reference there (``~k`` for leaf k)."""
+    if "split_index" not in node:
+        tree["leaf"].append(node["leaf_value"])
+        return ~(len(tree["leaf"]) - 1)
+    if node["decision_type"] != "<=" or node["missing_type"] != "None":
+        raise SystemExit(f"a split TreeEnsemble cannot walk: {node['decision_type']}, {node['missing_type']}")
+    number = len(tree["feature"])
+    tree["feature"].append(node["split_feature"])
+    tree["threshold"].append(node["threshold"])
+    tree["left"].append(0)
+    tree["right"].append(0)
+    tree["left"][number] = flatten(node["left_child"], tree)
+    tree["right"][number] = flatten(node["right_child"], tree)
+    return number
+
+
+def save(models: AnswerModels, trees: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RANKER_FILE).write_text(json.dumps(trees, separators=(",", ":")) + "\n", encoding="utf-8")
+    content = {"about": models.about, "threshold": models.threshold, "model": models.verifier.to_dict()}
+    (folder / VERIFIER_FILE).write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def gold_removed(split: Split) -> Split:
@@ -217,8 +257,9 @@ def report(split: Split, models: AnswerModels) -> dict:
     }
 
 
-def fit(train: Split, tune: Split, false_abstain: float) -> AnswerModels:
-    """The ranker and verifier trained on ``train``, with the threshold chosen on ``tune``."""
+def fit(train: Split, tune: Split, false_abstain: float) -> tuple[AnswerModels, dict]:
+    """The ranker and verifier trained on ``train``, with the threshold chosen on ``tune``; and the
+    ranker's trees, as they are saved."""
     questions = np.flatnonzero(train.with_gold())
     pointwise_hit = hit_at_1(tune, fit_pointwise(train, questions).decision(tune.features))
     ranker = fit_ranker(train, questions)
@@ -233,7 +274,13 @@ def fit(train: Split, tune: Split, false_abstain: float) -> AnswerModels:
              "ranker_hit@1_on_tune": {"logistic": round(pointwise_hit, 4), "lambdarank": round(ranker_hit, 4)},
              "questions": {"train": len(train.starts) - 1, "train near misses": len(near_misses.starts) - 1,
                            "tune": len(tune.starts) - 1}}
-    return AnswerModels(ranker, verifier, threshold, about)
+    trees = as_trees(ranker)
+    ensemble = TreeEnsemble.from_dict(trees, FEATURES)
+    # The arrays must score as LightGBM does, or the service would rank by another model.
+    gap = np.abs(ensemble.decision(tune.features) - ranker.predict(tune.features)).max()
+    if gap > 1e-9:
+        raise SystemExit(f"the ranker's trees score {gap} away from LightGBM's")
+    return AnswerModels(ensemble, verifier, threshold, about), trees
 
 
 def weighted(spec: str) -> Split:
@@ -271,7 +318,7 @@ def cross_validated(parts: list[str], held: int, tune: Split, false_abstain: flo
         for number, split in enumerate(splits):
             if number != held:
                 train = joined(train, split)
-        models = fit(train, tune, false_abstain)
+        models, _ = fit(train, tune, false_abstain)
         rows, right, kept_rows = verifier_data(scored, models.rank(scored.features))
         answered = models.verifier.probability(rows) >= models.threshold
         outcomes += list(zip(scored.answerable[kept_rows], answered, right > 0, strict=True))
@@ -300,8 +347,8 @@ def main() -> None:
     train, tune = splits[0], Split.load(args.tune)
     for split in splits[1:]:
         train = joined(train, split)
-    models = fit(train, tune, args.false_abstain)
-    models.save(args.out)
+    models, trees = fit(train, tune, args.false_abstain)
+    save(models, trees, args.out)
     print(json.dumps(models.about, ensure_ascii=False))
     print(f"threshold {models.threshold:.4f}; wrote {args.out}")
     for split in [tune, gold_removed(tune), *map(Split.load, args.report)]:

@@ -6,13 +6,14 @@ archive; no front end reaches past it to the index or the reader.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
 from qa import limits
 from qa.answer import reader
 from qa.answer.examples import ExampleCache
-from qa.answer.models import bundled
+from qa.answer.models import AnswerModels, bundled
 from qa.answer.result import Answer, Passage
 from qa.answer.selection import calibration_for
 from qa.index import RETRIEVERS, AddReport, DocumentInfo, NewsIndex, StoredDocument
@@ -26,8 +27,16 @@ class QA:
     def __init__(self, index: NewsIndex) -> None:
         self.index = index
         self.calibration = calibration_for(index.model_name)
-        self.models = bundled()
         self._examples = ExampleCache()
+
+    @functools.cached_property
+    def models(self) -> AnswerModels:
+        """The trained ranker and verifier, read on first use (indexing needs neither)."""
+        return bundled()
+
+    def warm(self) -> None:
+        """Read the answer models now, so that the first question does not wait for them."""
+        _ = self.models
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, model: str | None = None, create: bool = False) -> QA:

@@ -2,8 +2,10 @@
 
 Both are read from ``qa/answer/trained/``, which ``bench/train_answer.py`` writes (the README section
 "Trained answer models" says how they were trained, tuned and measured): the ranker is a LightGBM
-lambdarank model (its text format), the verifier a logistic regression over standardised features,
-whose output is the answer's ``confidence``.
+lambdarank model, the verifier a logistic regression over standardised features, whose output is the
+answer's ``confidence``. The ranker's trees are stored as arrays (from LightGBM's own model dump) and
+walked here with numpy: importing lightgbm imports scikit-learn where it is installed, which would cost
+a cold start two seconds, and serving needs nothing of lightgbm but its trees.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import lightgbm
 import numpy as np
 
 from qa.answer.features import FEATURES
@@ -23,7 +24,7 @@ from qa.answer.features import FEATURES
 # What the verifier reads beside the best candidate's features: the ranker's view of the field.
 FIELD_FEATURES = ("rank_score", "rank_margin", "rank_share", "candidates")
 VERIFIER_FEATURES = (*(f"best_{name}" for name in FEATURES), *FIELD_FEATURES)
-RANKER_FILE = "ranker.txt"
+RANKER_FILE = "ranker.json"
 VERIFIER_FILE = "verifier.json"
 
 
@@ -53,6 +54,56 @@ class LinearModel:
                    float(data["bias"]))
 
 
+@dataclass(frozen=True)
+class TreeEnsemble:
+    """Regression trees whose outputs add up (a LightGBM model of ``<=`` splits), all in flat arrays.
+
+    Node ``n`` splits on ``feature[n]`` at ``threshold[n]``; its children are ``left[n]`` and
+    ``right[n]``, where a negative child ``~k`` is leaf ``k``. Tree ``t`` starts at node ``roots[t]``.
+    """
+
+    features: tuple[str, ...]
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray
+
+    def decision(self, matrix: np.ndarray) -> np.ndarray:
+        values = np.asarray(matrix, np.float64)
+        node = np.repeat(self.roots[:, None], len(values), axis=1)
+        rows = np.broadcast_to(np.arange(len(values)), node.shape)
+        inner = np.ones(node.shape, bool)
+        while inner.any():  # one level of every tree per step, only where a row is still inside one
+            at = node[inner]
+            goes_left = values[rows[inner], self.feature[at]] <= self.threshold[at]
+            node[inner] = np.where(goes_left, self.left[at], self.right[at])
+            inner = node >= 0
+        return self.leaf[~node].sum(axis=0)
+
+    @classmethod
+    def from_dict(cls, data: dict, expected: tuple[str, ...]) -> TreeEnsemble:
+        if tuple(data["features"]) != expected:
+            raise ValueError("the ranker was trained on other features; re-train it (bench/train_answer.py)")
+        roots, feature, threshold, left, right, leaf = [], [], [], [], [], []
+        for tree in data["trees"]:
+            nodes, leaves = len(feature), len(leaf)
+
+            def shifted(children: list[int], nodes: int = nodes, leaves: int = leaves) -> list[int]:
+                return [child + nodes if child >= 0 else ~(~child + leaves) for child in children]
+
+            roots.append(nodes)
+            feature += tree["feature"]
+            threshold += tree["threshold"]
+            left += shifted(tree["left"])
+            right += shifted(tree["right"])
+            leaf += tree["leaf"]
+        return cls(expected, np.asarray(roots, np.int64), np.asarray(feature, np.int64),
+                   np.asarray(threshold, np.float64), np.asarray(left, np.int64), np.asarray(right, np.int64),
+                   np.asarray(leaf, np.float64))
+
+
 def field_features(matrix: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
     """The verifier's input for a question: the best candidate's features and how it stands out."""
     others = np.delete(scores, best)
@@ -63,32 +114,24 @@ def field_features(matrix: np.ndarray, scores: np.ndarray, best: int) -> np.ndar
 
 @dataclass(frozen=True)
 class AnswerModels:
-    ranker: lightgbm.Booster
+    ranker: TreeEnsemble
     verifier: LinearModel
     threshold: float  # answer when the verifier's probability reaches it
     about: dict  # how they were trained and tuned, as the training script recorded it
 
     def rank(self, matrix: np.ndarray) -> np.ndarray:
-        return np.asarray(self.ranker.predict(matrix, num_threads=1), np.float64)
+        return self.ranker.decision(matrix)
 
     def verify(self, matrix: np.ndarray, scores: np.ndarray, best: int) -> float:
         """The probability that candidate ``best`` answers the question."""
         return float(self.verifier.probability(field_features(matrix, scores, best)[None, :])[0])
 
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.ranker.save_model(str(folder / RANKER_FILE))
-        content = {"about": self.about, "threshold": self.threshold, "model": self.verifier.to_dict()}
-        (folder / VERIFIER_FILE).write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n",
-                                            encoding="utf-8")
-
 
 def load(folder: Traversable | Path) -> AnswerModels:
-    ranker = lightgbm.Booster(model_str=(folder / RANKER_FILE).read_text(encoding="utf-8"))
-    if tuple(ranker.feature_name()) != FEATURES:
-        raise ValueError("the ranker was trained on other features; re-train it (bench/train_answer.py)")
+    ranker = json.loads((folder / RANKER_FILE).read_text(encoding="utf-8"))
     verifier = json.loads((folder / VERIFIER_FILE).read_text(encoding="utf-8"))
-    return AnswerModels(ranker, LinearModel.from_dict(verifier["model"], VERIFIER_FEATURES),
+    return AnswerModels(TreeEnsemble.from_dict(ranker, FEATURES),
+                        LinearModel.from_dict(verifier["model"], VERIFIER_FEATURES),
                         float(verifier["threshold"]), verifier["about"])
 
 

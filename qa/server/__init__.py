@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = Settings.from_env(app.config["DATA_DIR"], app.config["MODEL"], app.config["ADMIN_TOKEN"])
     app.extensions["settings"] = settings
     app.extensions["qa"] = app.config["QA"] or QA.open(settings.data_dir, model=settings.model)
+    app.extensions["qa"].warm()
     app.extensions["started"] = int(time.time())
     errors.register(app)
     for blueprint in (api.bp, documents.bp, openai_compat.bp, openapi.bp, web.bp):

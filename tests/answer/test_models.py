@@ -3,6 +3,7 @@ the documented commands re-create them."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ import pytest
 
 from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
-from qa.answer.models import VERIFIER_FEATURES, bundled, load
+from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, load
 from qa.cli.evaluate import load_items
 from qa.index.records import Hit
 from tests.builders import ROOT, SEED_DEV
@@ -28,10 +29,30 @@ def candidates_for(qa, question: str):
 
 def test_the_bundled_models_read_the_features_that_describe_writes():
     models = bundled()
-    assert tuple(models.ranker.feature_name()) == FEATURES
+    assert models.ranker.features == FEATURES
     assert models.verifier.features == VERIFIER_FEATURES
     assert 0.0 < models.threshold < 1.0
     assert models.about["tuned_on"] and models.about["trained_on"]
+
+
+def training_script():
+    spec = importlib.util.spec_from_file_location("train_answer", ROOT / "bench" / "train_answer.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("train_answer", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_service_walks_the_ranker_trees_to_the_scores_lightgbm_gives():
+    import lightgbm
+
+    generator = np.random.default_rng(0)
+    matrix = generator.normal(size=(400, len(FEATURES)))
+    labels = (matrix[:, 0] + 0.5 * matrix[:, 3] * matrix[:, 5] > 0).astype(float)
+    booster = lightgbm.LGBMRanker(n_estimators=20, num_leaves=7, min_child_samples=5, verbose=-1)
+    booster.fit(matrix, labels, group=[20] * 20, feature_name=list(FEATURES))
+    trees = TreeEnsemble.from_dict(training_script().as_trees(booster.booster_), FEATURES)
+    assert np.abs(trees.decision(matrix) - booster.booster_.predict(matrix)).max() < 1e-9
 
 
 def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whole(seed_qa):
