@@ -67,10 +67,11 @@ class Question:
         return self.answer_type in ("number", "date", "person", "place", "name")
 
     @property
-    def must_fit(self) -> bool:
-        """Only a sentence holding an answer of the type can answer. A name (哪个公众号) is often
-        written without the quotes or tags that let us spot one, so it only earns a bonus."""
-        return self.answer_type in ("number", "date", "person", "place")
+    def must_hold(self) -> bool:
+        """Only a unit holding a fitting answer of the type can answer. Quantities and dates are
+        spotted by their form; people and places by jieba's tags, which miss too many names to
+        rule a sentence out."""
+        return self.answer_type in ("number", "date")
 
 
 def analyze(text: str) -> Question:
