@@ -48,8 +48,8 @@ from qa.answer.models import (  # noqa: E402
     TreeEnsemble,
     field_features,
 )
+from qa.cli.evaluate import calibration_error, reliability  # noqa: E402
 
-RELIABILITY_BINS = 10
 FOLDS = 5
 # L2 strength of both logistic models (sklearn's C): a broad optimum on tune, 0.1-10 within 0.5 points.
 REGULARISATION = 1.0
@@ -218,18 +218,6 @@ def cross_fitted_scores(split: Split, questions: np.ndarray, near_misses: Split)
     return scores, near_scores
 
 
-def reliability(probabilities: np.ndarray, right: np.ndarray) -> tuple[list[tuple[str, int, float, float]], float]:
-    table = []
-    bins = np.minimum((probabilities * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
-    for number in range(RELIABILITY_BINS):
-        chosen = bins == number
-        if chosen.any():
-            table.append((f"{number / RELIABILITY_BINS:.1f}–{(number + 1) / RELIABILITY_BINS:.1f}", int(chosen.sum()),
-                          float(probabilities[chosen].mean()), float(right[chosen].mean())))
-    ece = sum(count * abs(conf - acc) for _, count, conf, acc in table) / max(1, len(probabilities))
-    return table, float(ece)
-
-
 def threshold_for(probabilities: np.ndarray, right: np.ndarray, false_abstain: float) -> float:
     """The probability below which ``false_abstain`` of the right answers fall."""
     return float(np.quantile(probabilities[right > 0], false_abstain))
@@ -241,7 +229,9 @@ def report(split: Split, models: AnswerModels) -> dict:
     probabilities = models.verifier.probability(rows)
     answered = probabilities >= models.threshold
     answerable = split.answerable[kept]
-    table, ece = reliability(probabilities[answered], right[answered])
+    # qa eval's own table: one row per question answered (an abstention is left out there too).
+    table = reliability([{"answerable": True, "confidence": float(p), "correct": bool(r)}
+                         for p, r in zip(probabilities[answered], right[answered], strict=True)])
     given = answered.sum()
     if not split.answerable.any():
         return {"questions": len(split.starts) - 1, "abstain (unanswerable)": round(float((~answered).mean()), 4)}
@@ -253,7 +243,7 @@ def report(split: Split, models: AnswerModels) -> dict:
         "abstain (unanswerable)": round(float((~answered[~answerable]).mean()), 4) if (~answerable).any() else None,
         "false-abstain": round(float((~answered[answerable]).sum() / max(1, split.answerable.sum())), 4),
         "precision of answers": round(float(right[answered].mean()), 4) if given else None,
-        "ECE (answers)": round(ece, 4), "reliability": table,
+        "ECE (answers)": calibration_error(table), "reliability": table,
     }
 
 

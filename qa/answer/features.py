@@ -101,8 +101,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     constraints = mentions(question.text)
     keywords = tuple(dict.fromkeys(match_form(word) for word in question.keywords if match_form(word)))
     top_weight = max(weights, default=1.0) or 1.0
-    articles = _Articles(snapshot)
-    texts = [articles.of(snapshot.sentences[unit.first].doc_id).unit_text(unit.first, unit.last) for unit in units]
+    texts = [_article(snapshot, snapshot.sentences[unit.first].doc_id).unit_text(unit.first, unit.last)
+             for unit in units]
     mean_chars = sum(map(len, texts)) / len(texts)
     typed = {row: fitting(snapshot.sentences[row].text, question) for row in rows} if question.wants_span else {}
     # What depends only on the article or the paragraph, worked out once for all of its units.
@@ -113,7 +113,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     matrix = np.empty((len(units), len(FEATURES)), np.float32)
     for index, (unit, text) in enumerate(zip(units, texts, strict=True)):
         sentence = snapshot.sentences[unit.first]
-        article = articles.of(sentence.doc_id)
+        article = _article(snapshot, sentence.doc_id)
         if sentence.doc_id not in by_article:
             by_article[sentence.doc_id] = [
                 _share(terms, weights, article.text), _met(constraints, article.title),
@@ -122,7 +122,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
         place = (sentence.doc_id, sentence.paragraph)
         if place not in by_paragraph:
             by_paragraph[place] = _met(constraints, article.paragraph(sentence.paragraph))
-        context = articles.neighbours(unit)
+        context = article.row_text(unit.first - 1) + article.row_text(unit.last + 1)
         title = article.title
         dense = max(dense_of[row] for row in range(unit.first, unit.last + 1))
         topical, support = coverage(terms, weights, text, context, title)
@@ -224,27 +224,13 @@ def longest_common(short: str, long: str) -> int:
     return best
 
 
-class _Articles:
-    """What the features need of the articles the candidates come from, each read once per question."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self._articles: dict[str, _Article] = {}
-
-    def of(self, doc_id: str) -> _Article:
-        if doc_id not in self._articles:
-            # Kept on the snapshot: the same articles come back for question after question.
-            key = (_Article, doc_id)
-            article = self.snapshot.derived.get(key)
-            if article is None:
-                article = self.snapshot.derived.setdefault(key, _Article(self.snapshot, doc_id))
-            self._articles[doc_id] = article
-        return self._articles[doc_id]
-
-    def neighbours(self, unit: Unit) -> str:
-        """The sentences just before and after the unit, within its article."""
-        article = self.of(self.snapshot.sentences[unit.first].doc_id)
-        return article.row_text(unit.first - 1) + article.row_text(unit.last + 1)
+def _article(snapshot: Snapshot, doc_id: str) -> _Article:
+    """The article's match-form view, kept on the snapshot: the same articles come back question after question."""
+    key = (_Article, doc_id)
+    article = snapshot.derived.get(key)
+    if article is None:
+        article = snapshot.derived.setdefault(key, _Article(snapshot, doc_id))
+    return article
 
 
 class _Article:
