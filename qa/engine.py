@@ -19,6 +19,7 @@ from qa.answer.selection import calibration_for
 from qa.index import RETRIEVERS, AddReport, DocumentInfo, NewsIndex, StoredDocument
 from qa.ingest import LoadReport, load_path
 from qa.settings import Settings
+from qa.text.tagging import tag
 
 __all__ = ["QA", "RETRIEVERS"]
 
@@ -35,8 +36,9 @@ class QA:
         return bundled()
 
     def warm(self) -> None:
-        """Read the answer models now, so that the first question does not wait for them."""
+        """Read the answer models and the tagger's dictionary now, so that the first question waits for neither."""
         _ = self.models
+        tag("预热")
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, model: str | None = None, create: bool = False) -> QA:

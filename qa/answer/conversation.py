@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import jieba.posseg
-
 from qa.answer.question import content_terms
 from qa.text.lexicon import ATTRIBUTE_NOUNS, ENGLISH_PRONOUNS, PRONOUNS, STOPWORDS, alternation
 from qa.text.normalize import normalize
+from qa.text.tagging import tag
 
 _ELLIPSIS = re.compile(r"^(?:那|那么|那在|还有|如果是)?\s*(?P<topic>.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[?？]?$")
 _ANAPHORA = re.compile(
@@ -74,8 +73,7 @@ def _has_subject(question: str) -> bool:
     """Whether the question names something of its own: an entity, a noun that is neither the asked
     category (哪个城市) nor an attribute of something unnamed (时间, 内容), or an English content word."""
     asked = False
-    for pair in jieba.posseg.cut(normalize(question)):
-        word, flag = pair.word, pair.flag
+    for word, flag, _ in tag(normalize(question)).words:
         if _QUESTION_WORD.match(word):
             asked = True
             continue
@@ -90,8 +88,8 @@ def _has_subject(question: str) -> bool:
 
 def _swap_entity(previous: str, topic: str) -> str:
     """Replace the first entity of ``previous`` that has the same kind as ``topic``."""
-    topic_flags = {pair.flag for pair in jieba.posseg.cut(topic)}
-    for pair in jieba.posseg.cut(previous):
-        if pair.flag in _ENTITY_FLAGS and (pair.flag in topic_flags or not topic_flags & set(_ENTITY_FLAGS)):
-            return previous.replace(pair.word, topic, 1)
+    topic_flags = {flag for _, flag, _ in tag(topic).words}
+    for word, flag, start in tag(previous).words:
+        if flag in _ENTITY_FLAGS and (flag in topic_flags or not topic_flags & set(_ENTITY_FLAGS)):
+            return previous[:start] + topic + previous[start + len(word):]
     return f"{topic} {previous}"

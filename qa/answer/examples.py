@@ -16,14 +16,13 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import jieba.posseg
-
 from qa.answer.result import Answer
 from qa.answer.spans import candidates
 from qa.index.records import SentenceRow
 from qa.index.snapshot import Snapshot
 from qa.limits import MAX_EXAMPLES
 from qa.text.lexicon import GENERIC_ROLES, HAN_DIGITS, LEANS_BACK, QUOTE_PAIRS, ROLE_TITLES, alternation
+from qa.text.tagging import tag
 
 Ask = Callable[[str], Answer]
 # Each check is a full answer (about 0.2 s on two cores): the first call after a write is bounded by this.
@@ -145,7 +144,7 @@ def _cloze(sentence: SentenceRow, kind: str) -> str | None:
     for clause_match in _CLAUSE.finditer(_ASIDE.sub("", sentence.text)):
         clause = clause_match.group().strip()
         quoted = [match.span() for match in _QUOTED.finditer(clause)]
-        for start, end in candidates(clause, kind):
+        for start, end in candidates(tag(clause), kind):
             # 落实“五个坚决” names a slogan: its number is not a fact to ask about.
             if any(low < end and start < high for low, high in quoted):
                 continue
@@ -195,5 +194,5 @@ def _readable(question: str) -> bool:
         return False
     if any(question.count(left) != question.count(right) for left, right in QUOTE_PAIRS):
         return False
-    first = next(iter(jieba.posseg.cut(question)))
-    return first.flag[:1] in ("n", "t", "s", "j") or first.flag == "r"
+    flag = tag(question).words[0][1]
+    return flag[:1] in ("n", "t", "s", "j") or flag == "r"

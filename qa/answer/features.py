@@ -8,7 +8,9 @@ the same code feeds training (bench/train_answer.py) and serving.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +21,7 @@ from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
 from qa.text.lexicon import CLOSERS, ENUMERATION_COMMA, SEMICOLONS
 from qa.text.normalize import match_form
+from qa.text.tagging import Tagged
 
 # Passages whose sentences are candidates.
 CANDIDATE_PASSAGES = 8
@@ -86,6 +89,10 @@ def unit_text(snapshot: Snapshot, unit: Unit) -> str:
     return "".join(snapshot.sentences[row].text for row in range(unit.first, unit.last + 1))
 
 
+def unit_tagged(snapshot: Snapshot, unit: Unit) -> Tagged:
+    return functools.reduce(operator.add, (snapshot.sentences[row].tagged for row in range(unit.first, unit.last + 1)))
+
+
 def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray,
              extra_terms: tuple[str, ...] = ()) -> Candidates:
     """The candidate units of ``hits`` and their features."""
@@ -104,7 +111,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     texts = [_article(snapshot, snapshot.sentences[unit.first].doc_id).unit_text(unit.first, unit.last)
              for unit in units]
     mean_chars = sum(map(len, texts)) / len(texts)
-    typed = {row: fitting(snapshot.sentences[row].text, question) for row in rows} if question.wants_span else {}
+    typed = {row: fitting(snapshot.sentences[row].tagged, question) for row in rows} if question.wants_span else {}
     # What depends only on the article or the paragraph, worked out once for all of its units.
     by_article: dict[str, list[float]] = {}
     by_paragraph: dict[tuple[str, int], float] = {}

@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 import re
 
-import jieba.posseg
-
 from qa.answer.question import Question
 from qa.text.lexicon import HAN_DIGITS, QUANTITY_UNITS, QUOTE_CLOSERS, QUOTE_OPENERS, alternation
 from qa.text.normalize import match_form, normalize
+from qa.text.tagging import Tagged, Word, tag
 
 # 3,724 and 7.14; a range (10-18公分, 9至10月) reads as one quantity.
 _DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
@@ -42,25 +41,15 @@ _NAME_FLAGS = ("nr", "nrt", "nrfg")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ ·.-][A-Z][a-z]+)+(?![A-Za-z])")
 
 
-@functools.cache
-def _cut(text: str) -> list[tuple[str, str, int]]:
-    """(word, POS flag, start) of the jieba POS segmentation."""
-    out: list[tuple[str, str, int]] = []
-    offset = 0
-    for pair in jieba.posseg.cut(text):
-        out.append((pair.word, pair.flag, offset))
-        offset += len(pair.word)
-    return out
-
-
 @functools.lru_cache(maxsize=65536)
-def candidates(sentence: str, answer_type: str) -> tuple[tuple[int, int], ...]:
-    """(start, end) ranges in ``sentence`` of strings that could answer a question of that type
+def candidates(tagged: Tagged, answer_type: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) ranges in the text of strings that could answer a question of that type
     (cached: the sentences of the top passages come back question after question)."""
-    return tuple(_candidates(sentence, answer_type))
+    return tuple(_candidates(tagged, answer_type))
 
 
-def _candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
+def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
+    sentence, words = tagged.text, tagged.words
     if answer_type == "number":
         dates = [match.span() for match in DATE.finditer(sentence)]
         return [match.span() for match in NUMBER.finditer(sentence)
@@ -68,21 +57,21 @@ def _candidates(sentence: str, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "date":
         return [match.span() for match in DATE.finditer(sentence)]
     if answer_type == "person":
-        return (_people(sentence) + [match.span() for match in _LATIN_NAME.finditer(sentence)]
-                + _groups_of_people(sentence))
+        return (_people(words) + [match.span() for match in _LATIN_NAME.finditer(sentence)]
+                + _groups_of_people(words))
     if answer_type == "place":
-        return _places(sentence) + [match.span(1) for match in _QUOTED.finditer(sentence)]
+        return _places(words, len(sentence)) + [match.span(1) for match in _QUOTED.finditer(sentence)]
     if answer_type == "name":
         # 叫什么名字 asks for a person's name as often as for a thing's.
-        return [match.span(1) for match in _QUOTED.finditer(sentence)] + _proper_nouns(sentence) + _people(sentence)
+        return [match.span(1) for match in _QUOTED.finditer(sentence)] + _proper_nouns(words) + _people(words)
     if answer_type == "factoid":
         return [match.span(1) for match in _QUOTED.finditer(sentence)]
     return []
 
 
-def _proper_nouns(sentence: str) -> list[tuple[int, int]]:
+def _proper_nouns(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     """Organisation and other proper-noun words (jieba's nt, nz) of two characters or more."""
-    return [(start, start + len(word)) for word, flag, start in _cut(sentence)
+    return [(start, start + len(word)) for word, flag, start in words
             if flag in ("nt", "nz") and len(word) > 1]
 
 
@@ -100,8 +89,7 @@ def _is_quantity(text: str) -> bool:
     return bool(re.search(r"[0-9０-９零一二两三四五六七八九十百千]", text))
 
 
-def _people(sentence: str) -> list[tuple[int, int]]:
-    words = _cut(sentence)
+def _people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     covered = 0
     for index, (word, flag, start) in enumerate(words):
@@ -132,21 +120,20 @@ _NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng"}
 _PEOPLE_SUFFIX = re.compile(r"(?:员|工|者|模|师|手|户|兵|警|民|众|属|童|孩子|老人|家庭|群体|代表)$")
 
 
-def _groups_of_people(sentence: str) -> list[tuple[int, int]]:
-    return [(start, start + len(word)) for word, flag, start in _cut(sentence)
+def _groups_of_people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
+    return [(start, start + len(word)) for word, flag, start in words
             if flag in ("n", "nz", "j") and len(word) > 1 and _PEOPLE_SUFFIX.search(word)]
 
 
-def _namelike(word: tuple[str, str, int]) -> bool:
+def _namelike(word: Word) -> bool:
     return word[1] in ("nr", "nz", "ng", "n") and bool(re.match(r"[\u4e00-\u9fff]", word[0]))
 
 
-def _places(sentence: str) -> list[tuple[int, int]]:
+def _places(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
     """Runs of nominal words that end in a place word (ns/nt, or a 省/市/区/工地-like suffix)."""
-    words = _cut(sentence)
     spans: list[tuple[int, int]] = []
-    run: list[tuple[str, str, int]] = []
-    for word in [*words, ("。", "x", len(sentence))]:
+    run: list[Word] = []
+    for word in [*words, ("。", "x", length)]:
         if word[1] in _NOMINAL_FLAGS or _is_place(word):
             run.append(word)
             continue
@@ -158,15 +145,16 @@ def _places(sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_place(word: tuple[str, str, int]) -> bool:
+def _is_place(word: Word) -> bool:
     return word[1] in ("ns", "nt") or (len(word[0]) >= 2 and _PLACE_SUFFIX.search(word[0]) is not None)
 
 
-def typed_candidates(sentence: str, question: Question) -> list[tuple[int, int]]:
+def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]]:
     """Candidates of the question's answer type that also fit its constraints: the measure word
     of a quantity (多少件 → 件), the part of a date (哪一年 → 年), the title held by a person
     (主任 → a name beside 主任)."""
-    found = list(candidates(sentence, question.answer_type))
+    sentence = tagged.text
+    found = list(candidates(tagged, question.answer_type))
     if question.units and question.answer_type == "date":
         found = [(start, end) for start, end in found if set(sentence[start:end]) & question.units]
     elif question.units:
@@ -176,12 +164,12 @@ def typed_candidates(sentence: str, question: Question) -> list[tuple[int, int]]
     return found
 
 
-def fitting(sentence: str, question: Question) -> tuple[int, bool]:
-    """How many candidates in ``sentence`` fit the question, and whether one says what the question does not."""
-    found = typed_candidates(sentence, question)
+def fitting(tagged: Tagged, question: Question) -> tuple[int, bool]:
+    """How many candidates in the text fit the question, and whether one says what the question does not."""
+    found = typed_candidates(tagged, question)
     asked = normalize(question.text)
     return len(found), any(text and normalize(text) not in asked
-                           for text in (sentence[start:end].strip() for start, end in found))
+                           for text in (tagged.text[start:end].strip() for start, end in found))
 
 
 def _unit_of(quantity: str) -> str:
@@ -209,7 +197,7 @@ def mentions(text: str) -> tuple[str, ...]:
     found += [match.group() for match in DATE.finditer(normalized) if re.search(r"[0-9]", match.group())]
     found += [match.group() for match in NUMBER.finditer(normalized)
               if _is_quantity(match.group()) and re.search(r"[0-9]", match.group())]
-    words = _cut(normalized)
+    words = tag(normalized).words
     # The noun right after a question word is what is asked (哪个城市), not what pins the subject down.
     found += [word for number, (word, flag, _) in enumerate(words)
               if flag in _ENTITY_FLAGS and len(word) > 1
@@ -219,14 +207,15 @@ def mentions(text: str) -> tuple[str, ...]:
                                                                           if other != item)))
 
 
-def best_span(sentence: str, question: Question) -> str | None:
+def best_span(tagged: Tagged, question: Question) -> str | None:
     """The fitting candidate nearest to the question's keywords that the question does not already say."""
+    sentence = tagged.text
     asked = normalize(question.text)
     normalized = normalize(sentence)
     anchors = [match.span() for keyword in question.keywords
                for match in re.finditer(re.escape(keyword), normalized)]
     best: tuple[float, str] | None = None
-    for start, end in typed_candidates(sentence, question):
+    for start, end in typed_candidates(tagged, question):
         text = sentence[start:end].strip()
         if not text or normalize(text) in asked:
             continue

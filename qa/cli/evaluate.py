@@ -160,7 +160,8 @@ def summarize(rows: list[dict]) -> dict:
         "English hit@1": share(english, "hit1"),
         "hit@1 by type": {name: share(group, "hit1") for name, group in sorted(by_type.items())},
         "latency p50 ms": round(latencies[len(latencies) // 2], 1),
-        "latency p95 ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))], 1),
+        **{f"latency p{level} ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * level / 100))], 1)
+           for level in (95, 99)},
         "ECE (answers)": calibration_error(table),
         "reliability": table,
     }

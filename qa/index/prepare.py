@@ -9,6 +9,7 @@ import numpy as np
 from embeddings.cache import CachedEncoder, progress_bar
 from qa.index.chunking import Chunk, Sentence, article_sentences, chunk_sentences
 from qa.ingest.article import Article
+from qa.text.tagging import encode, tag
 from qa.text.tokens import tokenize
 
 
@@ -19,6 +20,7 @@ class PreparedArticle:
     article: Article
     sentences: list[Sentence]
     sentence_vectors: np.ndarray
+    sentence_tags: list[str]  # encoded POS tags (qa.text.tagging): no ask runs the tagger
     chunks: list[Chunk]
     chunk_tokens: list[list[str]]
     chunk_vectors: np.ndarray
@@ -31,7 +33,7 @@ def passage_text(title: str, text: str) -> str:
 
 def prepare_articles(articles: list[Article], encoder: CachedEncoder,
                      progress: bool = False) -> dict[str, PreparedArticle]:
-    """Each article by doc_id with its sentences, chunks, BM25 tokens and vectors.
+    """Each article by doc_id with its sentences (and their tags), chunks, BM25 tokens and vectors.
 
     Sentences and chunks of every article are embedded in two batched passes through the cache."""
     plans = []
@@ -49,7 +51,8 @@ def prepare_articles(articles: list[Article], encoder: CachedEncoder,
         tokens = [tokenize(passage_text(article.title, chunk.text)) for chunk in chunks]
         prepared[article.doc_id] = PreparedArticle(
             article, sentences, sentence_vectors[sentence_at : sentence_at + len(sentences)],
-            chunks, tokens, chunk_vectors[chunk_at : chunk_at + len(chunks)])
+            [encode(tag(sentence.text)) for sentence in sentences], chunks, tokens,
+            chunk_vectors[chunk_at : chunk_at + len(chunks)])
         sentence_at += len(sentences)
         chunk_at += len(chunks)
     return prepared

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qa.text.tagging import Tagged, decode
+
 Extent = tuple[int, int, int, int]  # a document's sentence ids [lo, hi) and chunk ids [lo, hi)
 
 
@@ -68,6 +70,11 @@ class SentenceRow:
     text: str
     source_start: int
     source_end: int
+    tags: str  # encoded POS tags of ``text`` (qa.text.tagging)
+
+    @property
+    def tagged(self) -> Tagged:
+        return decode(self.text, self.tags)
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ def read_rows(documents: list[sqlite3.Row], sentences: list[sqlite3.Row], chunks
     infos = [document_info(row) for row in documents]
     sentence_rows = [
         SentenceRow(row["sentence_id"], row["doc_id"], row["ordinal"], row["paragraph"], row["start"], row["end"],
-                    row["text"], row["source_start"], row["source_end"])
+                    row["text"], row["source_start"], row["source_end"], row["tags"])
         for row in sentences
     ]
     sentence_ids = np.array([row.sentence_id for row in sentence_rows], np.int64)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.prepare import PreparedArticle
+from qa.text.tagging import encode, tag
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,7 +30,7 @@ CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
 CREATE TABLE IF NOT EXISTS sentences (
     sentence_id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
     paragraph INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
-    source_start INTEGER NOT NULL, source_end INTEGER NOT NULL, vector BLOB NOT NULL
+    source_start INTEGER NOT NULL, source_end INTEGER NOT NULL, vector BLOB NOT NULL, tags TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sentences_doc ON sentences (doc_id);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -48,10 +49,25 @@ class Store:
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA synchronous=FULL")
         self.connection.executescript(SCHEMA)
+        self._add_tags()
         self.committed_generation = self.generation
         # Request threads read through connections of their own: on the shared one a read would run
         # inside a write transaction in progress and see rows that are not committed yet.
         self._readers = threading.local()
+
+    def _add_tags(self) -> None:
+        """Tag the sentences of a store written before sentences carried their tags (once, on open)."""
+        columns = {row[1] for row in self.connection.execute("PRAGMA table_info(sentences)")}
+        if "tags" in columns:
+            return
+        with self.transaction() as connection:
+            # Checked again inside the write lock: another process may have just done it.
+            if "tags" in {row[1] for row in connection.execute("PRAGMA table_info(sentences)")}:
+                return
+            connection.execute("ALTER TABLE sentences ADD COLUMN tags TEXT NOT NULL DEFAULT ''")
+            rows = connection.execute("SELECT sentence_id, text FROM sentences").fetchall()
+            connection.executemany("UPDATE sentences SET tags = ? WHERE sentence_id = ?",
+                                   [(encode(tag(text)), sentence_id) for sentence_id, text in rows])
 
     def close(self) -> None:
         self.connection.close()
@@ -191,12 +207,13 @@ def _insert_article(connection: sqlite3.Connection, item: PreparedArticle) -> No
          json.dumps(paragraphs, ensure_ascii=False)),
     )
     sentence_ids: list[int] = []
-    for ordinal, (sentence, vector) in enumerate(zip(item.sentences, item.sentence_vectors, strict=True)):
+    for ordinal, (sentence, vector, tags) in enumerate(
+            zip(item.sentences, item.sentence_vectors, item.sentence_tags, strict=True)):
         cursor = connection.execute(
             "INSERT INTO sentences (doc_id, ordinal, paragraph, start, end, text, source_start, source_end, "
-            "vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "vector, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article.doc_id, ordinal, sentence.paragraph, sentence.start, sentence.end, sentence.text,
-             sentence.source_start, sentence.source_end, np.asarray(vector, np.float32).tobytes()),
+             sentence.source_start, sentence.source_end, np.asarray(vector, np.float32).tobytes(), tags),
         )
         sentence_ids.append(int(cursor.lastrowid or 0))
     position = {sentence: index for index, sentence in enumerate(item.sentences)}

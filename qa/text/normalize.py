@@ -16,9 +16,13 @@ def _to_simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    return _to_simplified().convert(text)
+
+
 def normalize(text: str) -> str:
     """NFKC (full/half width), lower case, traditional to simplified Chinese."""
-    return _to_simplified().convert(unicodedata.normalize("NFKC", text).lower())
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
 def compact(text: str) -> str:

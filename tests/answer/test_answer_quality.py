@@ -12,6 +12,7 @@ from qa.answer.spans import best_span, candidates
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
+from qa.text.tagging import tag
 from tests.builders import SEED_DEV
 
 
@@ -57,7 +58,7 @@ def test_counts_in_han_numerals_match_counts_in_digits():
 
 def test_the_indefinite_article_is_no_count():
     sentence = "发展服务消费是一项长期性工作，意见提出20项重点任务。"
-    found = [sentence[start:end] for start, end in candidates(sentence, "number")]
+    found = [sentence[start:end] for start, end in candidates(tag(sentence), "number")]
     assert found == ["20项"]
 
 
@@ -97,7 +98,7 @@ def test_a_chain_of_follow_ups_keeps_the_conversation_subject():
 def test_how_long_wants_a_duration():
     assert analyze("服务月持续多长时间？").units == analyze("活动持续了多久？").units
     sentence = "服务月期间共服务超百万人，活动持续3个月。"
-    assert best_span(sentence, analyze("服务月持续多长时间？")) == "3个月"
+    assert best_span(tag(sentence), analyze("服务月持续多长时间？")) == "3个月"
 
 
 def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
@@ -113,4 +114,4 @@ def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
     ("区总工会为劳模免费体检。", "person", ["劳模"]),
 ])
 def test_answers_of_each_type_are_recognised(text, answer_type, expected):
-    assert [text[start:end] for start, end in candidates(text, answer_type)] == expected
+    assert [text[start:end] for start, end in candidates(tag(text), answer_type)] == expected

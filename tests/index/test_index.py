@@ -5,6 +5,7 @@ import pytest
 
 from qa.errors import IndexMissing
 from qa.index import NewsIndex
+from qa.text.tagging import tag
 from tests.builders import SMALL_TEXTS, corpus
 
 
@@ -78,3 +79,13 @@ def test_reload_gives_the_same_results_and_repairs_a_stale_or_broken_vector_file
 def test_opening_a_missing_index_says_so(tmp_path):
     with pytest.raises(IndexMissing, match="qa index"):
         NewsIndex.open(tmp_path / "nowhere")
+
+
+def test_every_sentence_is_stored_with_its_tags_and_an_older_store_gets_them_on_open(index, tmp_path):
+    tagged = [sentence.tagged for sentence in index.snapshot.sentences]
+    assert tagged == [tag(sentence.text) for sentence in index.snapshot.sentences]
+    index.store.connection.execute("ALTER TABLE sentences DROP COLUMN tags")
+    index.store.close()
+    reopened = NewsIndex.open(tmp_path)
+    assert [sentence.tagged for sentence in reopened.snapshot.sentences] == tagged
+    assert top_source(reopened, "全国消防日是哪一天") == "b.txt"
