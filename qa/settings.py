@@ -6,10 +6,27 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.errors import QAError
+
 DATA_DIR_ENV = "QA_DATA_DIR"
 MODEL_ENV = "QA_EMBEDDING_MODEL"
 ADMIN_TOKEN_ENV = "QA_ADMIN_TOKEN"
+READ_THREADS_ENV = "QA_READ_THREADS"
+READ_QUEUE_ENV = "QA_READ_QUEUE"
+WRITE_THREADS_ENV = "QA_WRITE_THREADS"
+WRITE_QUEUE_ENV = "QA_WRITE_QUEUE"
+QUERY_CACHE_ENV = "QA_QUERY_CACHE"
 DEFAULT_DATA_DIR = "data"
+# Reads answered at once, and reads that may wait for them before the server refuses more (503).
+# Two cores answer about 22 questions a second, so a full queue of 8 behind 4 running drains in
+# about half a second: that is the worst wait of an admitted read.
+DEFAULT_READ_THREADS = 4
+DEFAULT_READ_QUEUE = 8
+# Writes take the index's write lock one at a time; a few may wait for it.
+DEFAULT_WRITE_THREADS = 2
+DEFAULT_WRITE_QUEUE = 6
+# Query vectors kept in memory (1.5 kB each for the bundled model); 0 turns the cache off.
+DEFAULT_QUERY_CACHE = 4096
 
 
 @dataclass(frozen=True)
@@ -17,11 +34,33 @@ class Settings:
     data_dir: Path
     model: str | None  # None: the bundled default model
     admin_token: str | None  # None: document writes are switched off
+    read_threads: int = DEFAULT_READ_THREADS
+    read_queue: int = DEFAULT_READ_QUEUE
+    write_threads: int = DEFAULT_WRITE_THREADS
+    write_queue: int = DEFAULT_WRITE_QUEUE
+    query_cache: int = DEFAULT_QUERY_CACHE
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None, model: str | None = None,
-                 admin_token: str | None = None) -> Settings:
+                 admin_token: str | None = None, read_threads: int | None = None,
+                 read_queue: int | None = None) -> Settings:
         """Explicit values first, then the environment, then the defaults."""
         return cls(Path(data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR),
                    model or os.environ.get(MODEL_ENV) or None,
-                   admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None)
+                   admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
+                   _count(read_threads, READ_THREADS_ENV, DEFAULT_READ_THREADS, 1),
+                   _count(read_queue, READ_QUEUE_ENV, DEFAULT_READ_QUEUE, 0),
+                   _count(None, WRITE_THREADS_ENV, DEFAULT_WRITE_THREADS, 1),
+                   _count(None, WRITE_QUEUE_ENV, DEFAULT_WRITE_QUEUE, 0),
+                   _count(None, QUERY_CACHE_ENV, DEFAULT_QUERY_CACHE, 0))
+
+
+def _count(explicit: int | None, name: str, default: int, minimum: int) -> int:
+    value: int | str = explicit if explicit is not None else (os.environ.get(name) or default)
+    try:
+        number = int(value)
+    except ValueError:
+        raise QAError(f"{name} must be a whole number, not {value!r}", "invalid_setting") from None
+    if number < minimum:
+        raise QAError(f"{name} must be at least {minimum}, not {number}", "invalid_setting")
+    return number

@@ -88,7 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", run_serve, "serve the REST API, the OpenAI-compatible API and the web UI")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
-    serve.add_argument("--threads", type=_positive, default=4, help="request threads (default 4)")
+    serve.add_argument("--threads", type=_positive, help="questions and searches answered at once "
+                       "(default $QA_READ_THREADS or 4)")
+    serve.add_argument("--queue", type=_count, help="questions and searches that may wait for them; beyond, the "
+                       "server answers 503 with Retry-After (default $QA_READ_QUEUE or 8)")
     return parser
 
 
@@ -96,6 +99,13 @@ def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
     return number
 
 
@@ -209,7 +219,7 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from qa.server.serve import serve
 
-    return serve(args.data_dir, args.model, args.host, args.port, args.threads)
+    return serve(args.data_dir, args.model, args.host, args.port, args.threads, args.queue)
 
 
 def format_answer(result: Answer) -> str:

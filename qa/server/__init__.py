@@ -8,26 +8,30 @@ from flask import Flask
 
 from qa.engine import QA
 from qa.server import api, documents, errors, openai_compat, openapi, web
+from qa.server.admission import Lanes
 from qa.server.payload import MAX_BODY_BYTES
 from qa.settings import Settings
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """The application; ``config`` may hold DATA_DIR and MODEL, or a ready ``QA`` under "QA", and
-    ADMIN_TOKEN for the document write routes; what it leaves out comes from the settings
+    """The application; ``config`` may hold DATA_DIR and MODEL, or a ready ``QA`` under "QA",
+    ADMIN_TOKEN for the document write routes, and READ_THREADS and READ_QUEUE for the size of the
+    read lane (:mod:`qa.server.admission`); what it leaves out comes from the settings
     (:class:`qa.settings.Settings`, read from the environment).
 
     The engine is loaded here, once per process, and shared by every request thread: its
     reads work on an immutable snapshot, so they need no lock of ours.
     """
     app = Flask(__name__, static_folder=None)
-    app.config.update(DATA_DIR=None, MODEL=None, QA=None, ADMIN_TOKEN=None, WEB_DIR=web.web_dir(),
-                      MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.config.update(DATA_DIR=None, MODEL=None, QA=None, ADMIN_TOKEN=None, READ_THREADS=None, READ_QUEUE=None,
+                      WEB_DIR=web.web_dir(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.config.update(config or {})
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # the answer object reads best in its own order
-    settings = Settings.from_env(app.config["DATA_DIR"], app.config["MODEL"], app.config["ADMIN_TOKEN"])
+    settings = Settings.from_env(app.config["DATA_DIR"], app.config["MODEL"], app.config["ADMIN_TOKEN"],
+                                 app.config["READ_THREADS"], app.config["READ_QUEUE"])
     app.extensions["settings"] = settings
+    app.extensions["lanes"] = Lanes.from_settings(settings)
     app.extensions["qa"] = app.config["QA"] or QA.open(settings.data_dir, model=settings.model)
     app.extensions["qa"].warm()
     app.extensions["started"] = int(time.time())

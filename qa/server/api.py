@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from qa.limits import MAX_EXAMPLES, MAX_K
 from qa.server import payload, streaming
+from qa.server.admission import READS, in_lane
 from qa.server.context import engine
 from qa.server.payload import ApiError
 
@@ -13,12 +14,14 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.post("/ask")
+@in_lane(READS)
 def ask() -> Response:
     body = payload.json_body()
     return _answer(payload.question(body.get("question")), [], body)
 
 
 @bp.post("/chat")
+@in_lane(READS)
 def chat() -> Response:
     body = payload.json_body()
     question, history = payload.conversation(payload.messages(body.get("messages"), payload.CHAT_ROLES))
@@ -37,6 +40,7 @@ def _answer(question: str, history: list[dict[str, str]], body: dict) -> Respons
 
 
 @bp.get("/search")
+@in_lane(READS)
 def search() -> Response:
     query = payload.question(request.args.get("q"), "q")
     k = payload.query_integer("k", 10, 1, MAX_K)

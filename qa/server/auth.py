@@ -7,13 +7,18 @@ wrong token is a 401. The comparison takes the same time wherever the strings di
 
 from __future__ import annotations
 
+import functools
 import hmac
+from collections.abc import Callable
+from typing import ParamSpec
 
-from flask import request
+from flask import Response, request
 
 from qa.server.context import settings
 from qa.server.payload import ApiError
 from qa.settings import ADMIN_TOKEN_ENV
+
+Params = ParamSpec("Params")
 
 
 class Unauthorized(ApiError):
@@ -32,3 +37,15 @@ def require_admin() -> None:
         raise Unauthorized("this route needs an Authorization: Bearer <admin token> header")
     if not hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token.encode("utf-8")):
         raise Unauthorized("the admin token is not valid")
+
+
+def admin_only(view: Callable[Params, Response]) -> Callable[Params, Response]:
+    """A view decorator: the admin token is checked before anything else, so that requests without
+    it are turned away before they take a place in the write lane."""
+
+    @functools.wraps(view)
+    def checked(*args: Params.args, **kwargs: Params.kwargs) -> Response:
+        require_admin()
+        return view(*args, **kwargs)
+
+    return checked

@@ -1,7 +1,8 @@
 """Managing the archive under /api/documents: list, add (a JSON record or uploaded files), delete.
 
 Writes need the admin token (:mod:`qa.server.auth`). They run in the request thread under the
-index's write lock while other requests keep answering from the snapshot they started with.
+index's write lock while other requests keep answering from the snapshot they started with, in a
+lane of their own (:mod:`qa.server.admission`), so that no load of reads keeps them waiting.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from flask import Blueprint, Response, jsonify, request
 from qa.ingest import LoadReport, load_bytes
 from qa.ingest.records import RecordError, check_record, group_records
 from qa.server import payload
-from qa.server.auth import Unauthorized, require_admin
+from qa.server.admission import WRITES, in_lane
+from qa.server.auth import Unauthorized, admin_only
 from qa.server.context import engine
 from qa.server.errors import error_response
 from qa.server.payload import ApiError
@@ -44,8 +46,9 @@ def list_documents() -> Response:
 
 
 @bp.post("/documents")
+@admin_only
+@in_lane(WRITES)
 def add_documents() -> Response:
-    require_admin()
     loaded = _uploaded() if request.mimetype == "multipart/form-data" else _record()
     if not loaded.sources:
         raise ApiError(400, "no_documents", "nothing to add: " + ("; ".join(loaded.errors) or "no files"))
@@ -58,8 +61,9 @@ def add_documents() -> Response:
 
 
 @bp.delete("/documents/<doc_id>")
+@admin_only
+@in_lane(WRITES)
 def delete_document(doc_id: str) -> Response:
-    require_admin()
     if not engine().delete([doc_id]):
         raise ApiError(404, "document_not_found", f"no document with id {doc_id!r}")
     return jsonify({"deleted": doc_id})

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from qa.answer.result import Answer, Citation
 from qa.server import payload, streaming
+from qa.server.admission import READS, in_lane
 from qa.server.context import engine
 
 MODEL_ID = "newsqa"
@@ -32,6 +33,7 @@ def models() -> Response:
 
 
 @bp.post("/chat/completions")
+@in_lane(READS)
 def chat_completions() -> Response:
     body = payload.json_body()
     if "model" in body:

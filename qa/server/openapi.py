@@ -19,6 +19,7 @@ from qa.answer.result import Answer, Citation, Passage
 from qa.engine import RETRIEVERS
 from qa.ingest.records import MAX_SOURCE_NAME
 from qa.limits import MAX_EXAMPLES, MAX_K, MAX_QUESTION_CHARS
+from qa.server.admission import RETRY_AFTER_SECONDS
 from qa.server.documents import MAX_LIST
 from qa.server.openai_compat import MODEL_ID, OPENAI_ROLES
 from qa.server.payload import CHAT_ROLES, MAX_BODY_BYTES, MAX_MESSAGES
@@ -167,6 +168,12 @@ ERRORS = {
     "413": _json(_ref("Error"), f"request body over {MAX_BODY_BYTES} bytes"),
 }
 
+OVERLOADED = {"503": {
+    **_json(_ref("Error"), "the server is busy: every place for this kind of request is taken (code `overloaded`)"),
+    "headers": {"Retry-After": {"description": "seconds to wait before trying again",
+                                "schema": {"type": "integer", "const": RETRY_AFTER_SECONDS}}},
+}}
+
 
 BEARER = [{"adminToken": []}]
 WRITE_ERRORS = {
@@ -186,6 +193,7 @@ def _answer_responses() -> dict:
                  "citations": _ref("CitationsEvent"), "done": _ref("Answer")}),
         }},
         **ERRORS,
+        **OVERLOADED,
     }
 
 
@@ -212,7 +220,8 @@ PATHS = {
                               required=True),
                        _query("k", {**K, "default": 10}, "passages to return"),
                        _query("retriever", RETRIEVER, "dense, BM25, or both fused")],
-        "responses": {"200": _json(_ref("SearchResult"), "passages with scores"), "400": ERRORS["400"]},
+        "responses": {"200": _json(_ref("SearchResult"), "passages with scores"), "400": ERRORS["400"],
+                      **OVERLOADED},
     }},
     "/api/documents": {
         "get": {
@@ -235,6 +244,7 @@ PATHS = {
                 "400": _json(_ref("Error"), "an invalid record, or no usable file (the message lists the reasons)"),
                 **WRITE_ERRORS,
                 "413": ERRORS["413"],
+                **OVERLOADED,
             },
         },
     },
@@ -250,7 +260,7 @@ PATHS = {
             "security": BEARER,
             "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": STRING}],
             "responses": {"200": _json(_ref("Deleted"), "deleted"), **WRITE_ERRORS,
-                          "404": _json(_ref("Error"), "no document with this id")},
+                          "404": _json(_ref("Error"), "no document with this id"), **OVERLOADED},
         },
     },
     "/api/examples": {"get": {
@@ -277,6 +287,7 @@ PATHS = {
                                              {"message": _ref("ChatCompletionChunk")}),
             }},
             **ERRORS,
+            **OVERLOADED,
         },
     }},
     "/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
@@ -304,7 +315,8 @@ def document() -> dict:
         "info": {"title": "新闻问答 API", "version": release,
                  "description": "Extractive, cited answers from Chinese news. Every error is "
                                 "`{\"error\": {\"code\", \"message\"}}`; an unknown route is a 404, a wrong method "
-                                "a 405, both with that body."},
+                                "a 405, both with that body; a busy server refuses what it cannot answer soon with a "
+                                "503 and `Retry-After`."},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": {"adminToken": {
             "type": "http", "scheme": "bearer", "description": "the server's QA_ADMIN_TOKEN"}}},

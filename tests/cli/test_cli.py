@@ -85,6 +85,22 @@ def test_bad_input_gets_one_line_and_a_non_zero_exit(args, fragment):
     assert_one_line_error(run_qa(*args), fragment)
 
 
+@pytest.mark.parametrize(("variable", "value", "fragment"), [
+    ("QA_READ_QUEUE", "many", "QA_READ_QUEUE must be a whole number"),
+    ("QA_READ_THREADS", "0", "QA_READ_THREADS must be at least 1"),
+    ("QA_WRITE_QUEUE", "-1", "QA_WRITE_QUEUE must be at least 0"),
+])
+def test_serve_refuses_a_bad_lane_size_in_one_line(tmp_path, monkeypatch, variable, value, fragment):
+    monkeypatch.setenv(variable, value)
+    assert_one_line_error(run_qa("serve", "--port", "0", "--data-dir", str(tmp_path)), fragment)
+
+
+def test_serve_options_for_the_read_lane_are_checked(tmp_path):
+    for option, value in (("--threads", "0"), ("--queue", "-1"), ("--queue", "some")):
+        result = run_qa("serve", option, value, "--data-dir", str(tmp_path))
+        assert result.returncode == 2 and f"argument {option}" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_asking_without_an_index_says_how_to_make_one(tmp_path):
     assert_one_line_error(run_qa("ask", "问题", "--data-dir", str(tmp_path / "empty")), "qa index")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from urllib.parse import quote
@@ -14,8 +15,10 @@ from referencing.jsonschema import DRAFT202012
 
 from qa.engine import QA
 from qa.server import create_app
+from qa.server.admission import RETRY_AFTER_SECONDS
 from qa.server.openapi import document
 from tests.builders import DIDI, DIDI_FOLLOW_UP, NO_ANSWER, XINJIANG, parse_sse
+from tests.server.test_overload import filled
 
 DOC_URI = "urn:newsqa:openapi"
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -25,7 +28,8 @@ FOLLOW_UP = [{"role": "user", "content": DIDI}, {"role": "assistant", "content":
 
 # (path template, method, URL, request keyword arguments, expected status, expected media type);
 # "without_web_ui" sends the request to an app whose web folder is empty, "writable" to an app over an
-# index of its own with an admin token (the shared seed index is never written to; its app has no token).
+# index of its own with an admin token (the shared seed index is never written to; its app has no token);
+# "full_lane" sends it while every place of that lane of the app is taken.
 ADMIN = {"Authorization": "Bearer s3cret"}
 RECORD = {"title": "快递小哥入会", "text": "北京市邮政快递业工会吸纳快递员入会。", "date": "2021-11-03"}
 CALLS = [
@@ -43,6 +47,15 @@ CALLS = [
     ("/api/chat", "post", "/api/chat", {"data": b" " * (1024 * 1024 + 1)}, 413, "application/json"),
     ("/api/search", "get", "/api/search?q=工会会员&k=4", {}, 200, "application/json"),
     ("/api/search", "get", "/api/search?k=4", {}, 400, "application/json"),
+    ("/api/ask", "post", "/api/ask", {"json": {"question": XINJIANG}, "full_lane": "reads"}, 503, "application/json"),
+    ("/api/chat", "post", "/api/chat", {"json": {"messages": USER}, "full_lane": "reads"}, 503, "application/json"),
+    ("/api/search", "get", "/api/search?q=工会会员", {"full_lane": "reads"}, 503, "application/json"),
+    ("/v1/chat/completions", "post", "/v1/chat/completions", {"json": {"messages": USER}, "full_lane": "reads"},
+     503, "application/json"),
+    ("/api/documents", "post", "/api/documents", {"json": RECORD, "headers": ADMIN, "writable": True,
+                                                  "full_lane": "writes"}, 503, "application/json"),
+    ("/api/documents/{doc_id}", "delete", "/api/documents/<cited>", {"headers": ADMIN, "writable": True,
+                                                                    "full_lane": "writes"}, 503, "application/json"),
     ("/api/examples", "get", "/api/examples?n=3", {}, 200, "application/json"),
     ("/api/examples", "get", "/api/examples?n=0", {}, 400, "application/json"),
     ("/api/documents/{doc_id}", "get", "/api/documents/<cited>", {}, 200, "application/json"),
@@ -144,13 +157,18 @@ def test_real_responses_match_the_document(clients, spec, registry):
     added = None
     for template, method, url, options, status, media_type in CALLS:
         client = clients["writable"] if options.get("writable") else clients[not options.get("without_web_ui")]
-        request = {key: value for key, value in options.items() if key not in ("without_web_ui", "writable")}
-        response = client.open(url.replace("<cited>", cited).replace("<added>", str(added)), method=method.upper(),
-                               **request)
+        request = {key: value for key, value in options.items()
+                   if key not in ("without_web_ui", "writable", "full_lane")}
+        lane = getattr(client.application.extensions["lanes"], options.get("full_lane", "reads"))
+        with filled(lane) if "full_lane" in options else contextlib.nullcontext():
+            response = client.open(url.replace("<cited>", cited).replace("<added>", str(added)),
+                                   method=method.upper(), **request)
         if template == "/api/documents" and method == "post" and response.status_code == 201:
             added = response.get_json()["added"][0]["doc_id"]
         where = f"{method.upper()} {url} → {response.status_code}"
         assert response.status_code == status, where
+        if status == 503:
+            assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS), where
         documented = spec["paths"][template][method]["responses"][str(status)]
         if media_type is None:
             assert "content" not in documented, where
