@@ -1,9 +1,12 @@
-"""Embeddings cached by (model, text hash), so re-indexing unchanged text costs nothing."""
+"""Embeddings cached by (model, text hash), so re-indexing unchanged text costs nothing; query
+vectors of recent questions in memory, so a question asked again costs no forward pass."""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -71,6 +74,40 @@ class CachedEncoder:
             ):
                 found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
+
+
+class QueryVectors:
+    """The query vectors of the ``size`` questions asked most recently (least recently used out first).
+
+    ``key`` maps a question to its cache key: questions that differ only in ways the model should
+    not care about (width, case, traditional or simplified script) share one vector, that of the
+    form asked first. Vectors are returned read-only, since every caller of a key shares one.
+    """
+
+    def __init__(self, encode: Callable[[str], np.ndarray], key: Callable[[str], str], size: int) -> None:
+        self._encode = encode
+        self._key = key
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> np.ndarray:
+        key = self._key(text)
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+                return vector
+        # Outside the lock: two threads asking one new question may both run the model, but no
+        # question waits for another's forward pass.
+        vector = self._encode(text)
+        vector.flags.writeable = False
+        with self._lock:
+            if self.size:
+                self._vectors[key] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector
 
 
 def progress_bar(total: int, description: str, enabled: bool) -> tqdm:

@@ -10,6 +10,7 @@ import functools
 from collections.abc import Iterable
 from pathlib import Path
 
+from embeddings.cache import QueryVectors
 from qa import limits
 from qa.answer import reader
 from qa.answer.examples import ExampleCache
@@ -19,15 +20,20 @@ from qa.answer.selection import calibration_for
 from qa.index import RETRIEVERS, AddReport, DocumentInfo, NewsIndex, StoredDocument
 from qa.ingest import LoadReport, load_path
 from qa.settings import Settings
+from qa.text.normalize import normalize
 from qa.text.tagging import tag
 
 __all__ = ["QA", "RETRIEVERS"]
 
 
 class QA:
-    def __init__(self, index: NewsIndex) -> None:
+    def __init__(self, index: NewsIndex, query_cache: int | None = None) -> None:
+        """``query_cache``: how many query vectors to keep (None: the settings; 0: none)."""
         self.index = index
         self.calibration = calibration_for(index.model_name)
+        size = Settings.from_env().query_cache if query_cache is None else query_cache
+        # Popular questions and the examples are asked again and again: their forward pass is done once.
+        self.query_vector = QueryVectors(index.encoder.encode_query, normalize, size)
         self._examples = ExampleCache()
 
     @functools.cached_property
@@ -54,7 +60,7 @@ class QA:
         asked, k, retriever = _checked(question, "question", k, retriever)
         snapshot = self.index.snapshot
         query = reader.understand(asked, history, snapshot)
-        query_vector = self.index.encoder.encode_query(query.retrieval_query)
+        query_vector = self.query_vector(query.retrieval_query)
         hits = self.index.search(query.retrieval_query, max(k, reader.CANDIDATE_PASSAGES), retriever,
                                  query_vector=query_vector, snapshot=snapshot)
         return reader.read(query, hits, snapshot, query_vector, k, self.models, self.calibration)
@@ -63,7 +69,8 @@ class QA:
         query, k, retriever = _checked(query, "q", k, retriever)
         snapshot = self.index.snapshot
         # Fetched with room to spare, so that k remain once near-duplicates are dropped.
-        hits = self.index.search(query, min(2 * k, limits.MAX_K), retriever, snapshot=snapshot)
+        hits = self.index.search(query, min(2 * k, limits.MAX_K), retriever, query_vector=self.query_vector(query),
+                                 snapshot=snapshot)
         return reader.passages(snapshot, hits, k)
 
     def document(self, doc_id: str) -> StoredDocument | None:
