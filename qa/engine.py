@@ -34,7 +34,7 @@ class QA:
         size = Settings.from_env().query_cache if query_cache is None else query_cache
         # Popular questions and the examples are asked again and again: their forward pass is done once.
         self.query_vector = QueryVectors(index.encoder.encode_query, normalize, size)
-        self._examples = ExampleCache()
+        self._examples = ExampleCache(self.ask)
 
     @functools.cached_property
     def models(self) -> AnswerModels:
@@ -87,16 +87,25 @@ class QA:
     def stats(self) -> dict:
         return self.index.stats()
 
-    def examples(self, n: object = 4) -> list[str]:
-        """Up to ``n`` questions from different articles that this engine answers with a citation."""
+    def examples(self, n: object = 4) -> tuple[list[str], bool]:
+        """Up to ``n`` questions from different articles that this engine answers with a citation, as
+        far as they are made, and whether they are made for the documents served now. Never waits:
+        they are made in the background (see :meth:`prepare_examples`)."""
         n = limits.integer(n, "n", 1, limits.MAX_EXAMPLES)
-        return self._examples.get(self.index.snapshot, self.ask, n)
+        return self._examples.get(self.index.snapshot, n)
+
+    def prepare_examples(self) -> None:
+        """Make the examples now, in the background, and again after every write: a server calls this
+        at start, so that the first page already has them."""
+        self._examples.prepare(self.index.snapshot)
 
     # -- writes -------------------------------------------------------------------------------
 
     def add(self, loaded: LoadReport, progress: bool = False) -> AddReport:
         """Index what was loaded; a source whose text is unchanged is skipped."""
-        return self.index.add(loaded.articles, loaded.sources, progress=progress)
+        report = self.index.add(loaded.articles, loaded.sources, progress=progress)
+        self._examples.refresh(self.index.snapshot)
+        return report
 
     def add_paths(self, paths: Iterable[Path], progress: bool = False) -> tuple[AddReport, list[str]]:
         """Index files and folders; returns what was indexed and one error line per bad file."""
@@ -107,7 +116,9 @@ class QA:
 
     def delete(self, doc_ids: list[str]) -> list[str]:
         """Delete documents by id; returns the ids that were found and deleted."""
-        return self.index.delete(doc_ids)
+        deleted = self.index.delete(doc_ids)
+        self._examples.refresh(self.index.snapshot)
+        return deleted
 
 
 def _checked(question: object, name: str, k: object, retriever: object) -> tuple[str, int, str]:

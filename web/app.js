@@ -7,6 +7,10 @@ import { DocumentPanel } from "./js/panel.js";
 // The API takes at most 50 messages; older turns matter little for follow-ups.
 const HISTORY_MESSAGES = 20;
 const EXAMPLE_COUNT = 4;
+// The service makes its examples in the background (at start, after each write) and says when they
+// are not made yet: the page asks again, every second for up to two minutes.
+const EXAMPLE_RETRY_MS = 1000;
+const EXAMPLE_RETRIES = 120;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -198,13 +202,18 @@ ui.newChat.addEventListener("click", newConversation);
 // ---------------------------------------------------------------- corpus and examples
 
 function showExamples(questions) {
+  const shown = questions.slice(0, EXAMPLE_COUNT);
+  const buttons = [...ui.examples.querySelectorAll("button.example")];
+  // Asking again may bring the same list: keep the buttons (and the focus on one of them) as they are.
+  if (buttons.length && buttons.map((button) => button.textContent).join("\n") === shown.join("\n")) return;
   clear(ui.examples);
   ui.examples.removeAttribute("aria-busy");
-  for (const question of questions.slice(0, EXAMPLE_COUNT)) {
+  for (const question of shown) {
     ui.examples.append(h("li", {},
       h("button", { type: "button", class: "example", onclick: () => ask(question) }, question)));
   }
-  ui.examples.closest("section").classList.toggle("no-examples", !questions.length);
+  // The heading only ever shows above questions: while there are none, neither does it.
+  ui.examples.closest("section").classList.toggle("no-examples", !shown.length);
 }
 
 /** "{title}是怎么回事？" for a few short, distinct headlines: questions the corpus can answer. */
@@ -220,12 +229,14 @@ function questionsFromTitles(titles) {
   return questions;
 }
 
-async function loadExamples() {
+async function loadExamples(retries = EXAMPLE_RETRIES) {
   let questions = [];
+  let ready = true;
   try {
     // Questions the service drew from its own index and checked that it answers.
     const body = await getJSON(`/api/examples?n=${EXAMPLE_COUNT}`);
     questions = (body.examples || []).filter((question) => typeof question === "string" && question);
+    ready = body.ready !== false;
   } catch (error) {
     if (error.kind === "network") {
       showExamples([]);
@@ -243,6 +254,7 @@ async function loadExamples() {
   // A worked example in the empty box, where it fits on one line.
   const wide = window.matchMedia("(min-width: 761px)").matches;
   if (questions.length && wide && questions[0].length <= 24) ui.input.placeholder = `输入问题，例如：${questions[0]}`;
+  if (!ready && retries > 0) setTimeout(() => loadExamples(retries - 1), EXAMPLE_RETRY_MS);
 }
 
 async function loadStats() {

@@ -4,12 +4,14 @@ A sentence that states a quantity, a date or a person becomes a cloze question: 
 the fact, with the fact replaced by its question word (新增会员21.97万人 → 新增会员多少万人？,
 2021年 → 哪一年, 工会主席郭鑫 → 工会主席是谁？). Only questions that the engine answers by citing
 that very sentence are offered, so the first click of a reader shows a cited answer rather than a
-refusal.
+refusal. Checking them takes a few seconds, so they are made on a thread of their own, at start and
+after every write, and a caller gets what is ready without waiting.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import threading
 import weakref
@@ -25,7 +27,7 @@ from qa.text.lexicon import GENERIC_ROLES, HAN_DIGITS, LEANS_BACK, QUOTE_PAIRS, 
 from qa.text.tagging import tag
 
 Ask = Callable[[str], Answer]
-# Each check is a full answer (about 0.2 s on two cores): the first call after a write is bounded by this.
+# Each check is a full answer (about 0.2 s on two cores): making the list after a write is bounded by this.
 MAX_ASKS = 20
 # A chip reads at a glance; shorter clauses lack the context that makes a question answerable.
 MIN_CHARS, MAX_CHARS = 10, 28
@@ -62,35 +64,88 @@ class Cloze:
     kind: str
 
 
+@dataclass(frozen=True)
+class Example:
+    question: str
+    doc_id: str  # the article whose sentence answers it
+
+
 class ExampleCache:
-    """Examples of the latest snapshot. A write swaps in a new snapshot object, so its identity
-    tells a stale list from a current one; a weak reference lets the old snapshot go."""
+    """The examples of the latest snapshot, made on a background thread; reading them never waits.
 
-    def __init__(self) -> None:
+    A write swaps in a new snapshot object, so its identity tells a stale list from a current one
+    (weak references let old snapshots go). Until the new list is made, the old one is served
+    without the examples whose article is no longer served.
+    """
+
+    def __init__(self, ask: Ask) -> None:
+        self._ask = ask
         self._lock = threading.Lock()
-        self._snapshot: weakref.ref[Snapshot] | None = None
-        self._examples: list[str] = []
+        self._wanted = threading.Condition(self._lock)
+        self._pending: weakref.ref[Snapshot] | None = None  # the snapshot to make examples of next
+        self._made_for: weakref.ref[Snapshot] | None = None
+        self._examples: list[Example] = []
+        self._worker: threading.Thread | None = None
 
-    def get(self, snapshot: Snapshot, ask: Ask, n: int) -> list[str]:
-        # One caller generates while the others wait for its list rather than repeating the asks.
+    def get(self, snapshot: Snapshot, n: int) -> tuple[list[str], bool]:
+        """Up to ``n`` examples as far as they are made, and whether they are the current snapshot's."""
         with self._lock:
-            if self._snapshot is None or self._snapshot() is not snapshot:
-                self._examples = generate(ask, snapshot)
-                self._snapshot = weakref.ref(snapshot)
-            return self._examples[:n]
+            ready = self._is_current(snapshot)
+            if not ready:
+                self._want(snapshot)
+            examples = [example for example in self._examples if ready or example.doc_id in snapshot.documents]
+            return [example.question for example in examples[:n]], ready
+
+    def prepare(self, snapshot: Snapshot) -> None:
+        """Start making the examples of ``snapshot`` now, so that they are ready before anyone asks."""
+        with self._lock:
+            self._want(snapshot)
+
+    def refresh(self, snapshot: Snapshot) -> None:
+        """After a write: make the new snapshot's examples, if examples are being served at all."""
+        with self._lock:
+            if self._worker is not None:
+                self._want(snapshot)
+
+    def _is_current(self, snapshot: Snapshot) -> bool:
+        return self._made_for is not None and self._made_for() is snapshot
+
+    def _want(self, snapshot: Snapshot) -> None:
+        if self._is_current(snapshot):
+            return
+        self._pending = weakref.ref(snapshot)
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="examples", daemon=True)
+            self._worker.start()
+        self._wanted.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while (snapshot := self._pending and self._pending()) is None:
+                    self._wanted.wait()
+                self._pending = None
+            try:
+                examples = generate(self._ask, snapshot)
+            except Exception:  # a failure costs the examples of this snapshot, not the thread
+                logging.getLogger(__name__).exception("could not make the example questions")
+                examples = []
+            with self._lock:
+                self._examples, self._made_for = examples, weakref.ref(snapshot)
+            del snapshot  # no strong reference while waiting: a replaced snapshot can go
 
 
-def generate(ask: Ask, snapshot: Snapshot, limit: int = MAX_EXAMPLES, asks: int = MAX_ASKS) -> list[str]:
+def generate(ask: Ask, snapshot: Snapshot, limit: int = MAX_EXAMPLES, asks: int = MAX_ASKS) -> list[Example]:
     """Up to ``limit`` questions from different articles that ``ask`` answers from their own sentence,
     the kinds of question taking turns so that the first few show what the service can answer."""
-    found: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    found: dict[str, list[Example]] = {kind: [] for kind in KINDS}
     for cloze in itertools.islice(_clozes(snapshot), asks):
         if len(found[cloze.kind]) < limit and _answers_itself(ask, cloze, snapshot):
-            found[cloze.kind].append(cloze.question)
+            found[cloze.kind].append(Example(cloze.question, snapshot.sentences[cloze.row].doc_id))
             # Rarer kinds (dates) are worth a few more asks while there is room for them.
             if all(found.values()) and sum(map(len, found.values())) >= limit:
                 break
-    interleaved = [question for turn in itertools.zip_longest(*found.values()) for question in turn if question]
+    interleaved = [example for turn in itertools.zip_longest(*found.values()) for example in turn if example]
     return interleaved[:limit]
 
 

@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["lanes"] = Lanes.from_settings(settings)
     app.extensions["qa"] = app.config["QA"] or QA.open(settings.data_dir, model=settings.model)
     app.extensions["qa"].warm()
+    app.extensions["qa"].prepare_examples()
     app.extensions["started"] = int(time.time())
     errors.register(app)
     for blueprint in (api.bp, documents.bp, openai_compat.bp, openapi.bp, web.bp):

@@ -60,7 +60,8 @@ def document(doc_id: str) -> Response:
 @bp.get("/examples")
 def examples() -> Response:
     n = payload.query_integer("n", 4, 1, MAX_EXAMPLES)
-    return jsonify({"examples": engine().examples(n)})
+    examples, ready = engine().examples(n)
+    return jsonify({"examples": examples, "ready": ready})
 
 
 @bp.get("/health")

@@ -117,10 +117,14 @@ SCHEMAS = {
         "errors": {"type": "array", "items": STRING, "description": "one `name: reason` line per unusable file"},
     }),
     "Deleted": _object({"deleted": STRING}),
-    "Examples": _object({"examples": {
-        "type": "array", "maxItems": MAX_EXAMPLES, "items": {"type": "string", "pattern": "？$"},
-        "description": "questions from different articles, each answered with a citation; empty for an empty index",
-    }}),
+    "Examples": _object({
+        "examples": {"type": "array", "maxItems": MAX_EXAMPLES, "items": {"type": "string", "pattern": "？$"},
+                     "description": "questions from different articles, each answered with a citation; empty for "
+                                    "an empty index, and while the first list is still being made"},
+        "ready": {"type": "boolean", "description": "false while the list for the documents served now is being "
+                                                    "made (in the background, at start and after each write): "
+                                                    "ask again shortly for the rest"},
+    }),
     "Health": _object({"status": {"const": "ok"}, "documents": INTEGER, "model": STRING}),
     "Stats": _object({"documents": INTEGER, "sources": INTEGER, "chunks": INTEGER, "sentences": INTEGER,
                       "model": STRING, "dimension": INTEGER, "index_size": INTEGER}),
@@ -268,7 +272,8 @@ PATHS = {
         "operationId": "examples",
         "parameters": [_query("n", {"type": "integer", "minimum": 1, "maximum": MAX_EXAMPLES, "default": 4},
                               "questions to return")],
-        "responses": {"200": _json(_ref("Examples"), "the same questions until the documents change"),
+        "responses": {"200": _json(_ref("Examples"), "what is ready now, at once; the same questions until the "
+                                                     "documents change"),
                       "400": ERRORS["400"]},
     }},
     "/api/health": {"get": {"summary": "Liveness", "operationId": "health",

@@ -1,21 +1,46 @@
-"""Example questions from the indexed corpus: answered by the engine itself, deterministic, cached per snapshot."""
+"""Example questions from the indexed corpus: answered by the engine itself, deterministic, made per
+snapshot in the background and read without waiting."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
-from qa.answer.examples import MAX_EXAMPLES
+from qa.answer.examples import MAX_EXAMPLES, ExampleCache, generate
 from qa.engine import QA
 from qa.errors import QAError
 
 STATION = ("大连市总工会推出职工服务新举措\n\n"
            "大连市总工会今年新建职工驿站120个，为户外劳动者提供饮水、休息和充电服务。\n")
 
+OTHER = ("天津市总工会启动服务月活动\n\n"
+         "天津市总工会今年为职工办理实事360件，覆盖全市各区。\n")
+
+
+def made(examples: Callable[[], tuple[list[str], bool]]) -> list[str]:
+    """The examples once they are made for the documents served now (they are made in the background)."""
+    deadline = time.monotonic() + 300
+    while True:
+        questions, ready = examples()
+        if ready:
+            return questions
+        assert time.monotonic() < deadline, "the examples were never made"
+        time.sleep(0.05)
+
+
+def served(client, n: int = 4) -> list[str]:
+    def get() -> tuple[list[str], bool]:
+        body = client.get(f"/api/examples?n={n}").get_json()
+        return body["examples"], body["ready"]
+
+    return made(get)
+
 
 def test_every_example_is_a_question_the_service_answers_with_a_citation(client):
-    examples = client.get("/api/examples").get_json()["examples"]
+    examples = served(client)
     assert len(examples) == 4
     cited = set()
     for question in examples:
@@ -27,7 +52,7 @@ def test_every_example_is_a_question_the_service_answers_with_a_citation(client)
 
 
 def test_examples_take_turns_across_sources_and_kinds_of_question(client, seed_qa):
-    examples = client.get(f"/api/examples?n={MAX_EXAMPLES}").get_json()["examples"]
+    examples = served(client, MAX_EXAMPLES)
     assert len(examples) == MAX_EXAMPLES
     answers = [seed_qa.ask(question) for question in examples]
     assert len({answer.citations[0].doc_id for answer in answers}) == MAX_EXAMPLES
@@ -37,14 +62,15 @@ def test_examples_take_turns_across_sources_and_kinds_of_question(client, seed_q
 
 
 def test_n_takes_the_first_n_of_the_same_list(client):
-    longest = client.get(f"/api/examples?n={MAX_EXAMPLES}").get_json()["examples"]
+    longest = served(client, MAX_EXAMPLES)
     for n in (1, 3, 4):
-        assert client.get(f"/api/examples?n={n}").get_json()["examples"] == longest[:n]
+        assert client.get(f"/api/examples?n={n}").get_json() == {"examples": longest[:n], "ready": True}
 
 
 def test_examples_are_deterministic_for_an_index_state(seed_qa):
     # A second engine over the same index has its own cache, so it generates the list again.
-    assert QA(seed_qa.index).examples(MAX_EXAMPLES) == seed_qa.examples(MAX_EXAMPLES)
+    other = QA(seed_qa.index)
+    assert made(lambda: other.examples(MAX_EXAMPLES)) == made(lambda: seed_qa.examples(MAX_EXAMPLES))
 
 
 @pytest.mark.parametrize("query", ["n=0", f"n={MAX_EXAMPLES + 1}", "n=-1", "n=four", "n=2.5", "n="])
@@ -60,16 +86,47 @@ def test_engine_refuses_n_out_of_range(seed_qa):
             seed_qa.examples(n)
 
 
-def test_examples_follow_the_documents_and_are_cached_between_writes(tmp_path):
+def test_examples_follow_the_documents_and_are_made_again_after_each_write(tmp_path):
     qa = QA.open(tmp_path / "index", create=True)
-    assert qa.examples() == []
-    article = tmp_path / "station.txt"
-    article.write_text(STATION, encoding="utf-8")
-    report, errors = qa.add_paths([article])
+    assert made(qa.examples) == []
+    station, other = tmp_path / "station.txt", tmp_path / "other.txt"
+    station.write_text(STATION, encoding="utf-8")
+    other.write_text(OTHER, encoding="utf-8")
+    report, errors = qa.add_paths([station])
     assert not errors
-    assert qa.examples() == ["大连市总工会今年新建职工驿站多少个？"]
-    started = time.perf_counter()
-    assert qa.examples() == ["大连市总工会今年新建职工驿站多少个？"]
-    assert time.perf_counter() - started < 0.1, "a second call reads the cache instead of asking again"
+    assert made(qa.examples) == ["大连市总工会今年新建职工驿站多少个？"]
+    assert qa.examples() == (["大连市总工会今年新建职工驿站多少个？"], True), "kept until the next write"
+    added, errors = qa.add_paths([other])
+    assert not errors
+    # Until the new list is made, the old one is served: its article is still there.
+    questions, ready = qa.examples()
+    assert ready or questions == ["大连市总工会今年新建职工驿站多少个？"]
+    assert sorted(made(qa.examples)) == ["大连市总工会今年新建职工驿站多少个？",
+                                         "天津市总工会今年为职工办理实事多少件？"]
     qa.index.delete(report.doc_ids)
-    assert qa.examples() == []
+    # An example whose article is gone is never served, not even before the new list is made.
+    assert "大连市总工会今年新建职工驿站多少个？" not in qa.examples()[0]
+    assert made(qa.examples) == ["天津市总工会今年为职工办理实事多少件？"]
+
+
+def test_reading_the_examples_never_waits_for_them_to_be_made(seed_qa):
+    # The real engine answers the checks, but only once the test opens the gate: until then the
+    # list is being made, and reading it must still answer at once.
+    gate = threading.Event()
+
+    def ask(question: str):
+        gate.wait()
+        return seed_qa.ask(question)
+
+    cache = ExampleCache(ask)
+    snapshot = seed_qa.index.snapshot
+    cache.prepare(snapshot)
+    read: list[tuple[list[str], bool]] = []
+    reader = threading.Thread(target=lambda: read.append(cache.get(snapshot, 4)))
+    reader.start()
+    reader.join(timeout=60)
+    gate_was_closed = not gate.is_set()
+    gate.set()
+    assert gate_was_closed and read == [([], False)], "reading waited for the examples to be made"
+    expected = [example.question for example in generate(seed_qa.ask, snapshot)]
+    assert made(lambda: cache.get(snapshot, MAX_EXAMPLES)) == expected and len(expected) == MAX_EXAMPLES

@@ -56,12 +56,15 @@ def in_view(page, inner: str, outer: str) -> bool:
 def test_examples_come_from_the_service_and_clicking_one_answers_it(browser, server):
     page = new_page(browser)
     try:
-        with page.expect_response("**/api/examples?n=4") as response_info:
-            page.goto(server.url + "/")
-        served = response_info.value.json()["examples"]
-        assert len(served) == 4 and all(question.endswith("？") for question in served)
-        expect(page.locator("#corpus-status")).to_contain_text("已收录")
+        page.goto(server.url + "/")
         examples = page.locator("#examples button.example")
+        expect(examples).to_have_count(4)
+        # The page shows what the service serves once its list is made (in the background, at start).
+        served = server.get("/api/examples?n=4")
+        assert served["ready"] and len(served["examples"]) == 4, served
+        served = served["examples"]
+        assert all(question.endswith("？") for question in served)
+        expect(page.locator("#corpus-status")).to_contain_text("已收录")
         expect(examples).to_have_text(served)
         examples.first.click()
         expect(page.locator("#welcome")).to_be_hidden()
@@ -77,6 +80,42 @@ def test_examples_come_from_the_service_and_clicking_one_answers_it(browser, ser
         page.keyboard.press("Enter")
         expect(page.locator(".msg-user .bubble").first).to_have_text(served[1])
         expect(last_answer(page)).to_have_class(re.compile("answer-found"))
+        assert not page.errors, page.errors
+    finally:
+        page.context.close()
+
+
+# Samples, in every frame the page renders, whether the examples heading shows with no question under it.
+WATCH_EMPTY_HEADING = """
+window.__frames = 0;
+window.__emptyHeadingFrames = 0;
+const watch = () => {
+    const title = document.getElementById("examples-title");
+    if (title) {
+        window.__frames++;
+        const shown = title.getClientRects().length > 0 && getComputedStyle(title).visibility !== "hidden";
+        if (shown && !document.querySelector("#examples button.example")) window.__emptyHeadingFrames++;
+    }
+    requestAnimationFrame(watch);
+};
+requestAnimationFrame(watch);
+"""
+
+
+def test_a_fresh_server_never_shows_the_examples_heading_without_examples(browser, spare_server):
+    # A server just started is still making its examples: the first answer of /api/examples is
+    # empty or partial, and the page asks again until they are made.
+    page = new_page(browser)
+    page.add_init_script(WATCH_EMPTY_HEADING)
+    try:
+        page.goto(spare_server.url + "/")
+        title = page.locator("#examples-title")
+        examples = page.locator("#examples button.example")
+        expect(examples).to_have_count(4, timeout=120_000)
+        expect(title).to_be_visible()
+        expect(examples).to_have_text(spare_server.get("/api/examples?n=4")["examples"])
+        frames, empty = page.evaluate("() => [window.__frames, window.__emptyHeadingFrames]")
+        assert frames > 0 and empty == 0, f"the heading showed alone in {empty} of {frames} frames"
         assert not page.errors, page.errors
     finally:
         page.context.close()
