@@ -32,6 +32,8 @@ async function errorFrom(response) {
   } catch {
     // Not JSON (a proxy's error page, for instance): keep the generic message.
   }
+  // A busy server's refusal says so in English; the reader is told in Chinese, and the retry button is the remedy.
+  if (response.status === 503) message = "服务器正忙，请稍后重试";
   return new ApiError("http", message, { status: response.status, code });
 }
 
