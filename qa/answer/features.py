@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.question import ANSWER_TYPES, Question
-from qa.answer.spans import fitting, mentions
+from qa.answer.spans import fitting, mentions, slot_fit
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
+from qa.text.bigrams import char_bigrams
 from qa.text.lexicon import CLOSERS, ENUMERATION_COMMA, SEMICOLONS
 from qa.text.normalize import match_form
 from qa.text.tagging import Tagged
@@ -34,7 +35,7 @@ FEATURES = (
     "topical", "support", "unit_coverage", "context_coverage", "article_coverage",
     "bm25", "bigram_share", "common_share",
     "keywords_unit", "keywords_missing", "missing_weight",
-    "typed", "typed_new", "typed_count", "type_unmet",
+    "typed", "typed_new", "typed_count", "type_unmet", "slot_fit", "slot_unit",
     "constraints_unit", "constraints_paragraph", "constraints_title", "constraints_article",
     "constraints_missing", "constraints_asked",
     "position", "first_in_article", "unit_chars", "clauses", "whole_sentence", "enumeration",
@@ -112,6 +113,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
              for unit in units]
     mean_chars = sum(map(len, texts)) / len(texts)
     typed = {row: fitting(snapshot.sentences[row].tagged, question) for row in rows} if question.wants_span else {}
+    slotted = {row: slot_fit(snapshot.sentences[row].tagged, question) for row in rows} if question.wants_span else {}
+    slot_terms = tuple(dict.fromkeys(pair for part in question.slot for pair in char_bigrams(match_form(part))))
     # What depends only on the article or the paragraph, worked out once for all of its units.
     by_article: dict[str, list[float]] = {}
     by_paragraph: dict[tuple[str, int], float] = {}
@@ -147,6 +150,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             max(missing, default=0.0) / top_weight,
             float(any(count for count, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _ in unit_typed)), float(question.wants_span and not typed_new),
+            max((slotted[row] for row in range(unit.first, unit.last + 1)), default=0.0) if slotted else 0.0,
+            _share(slot_terms, None, text),
             _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
             min(4, len(constraints)),
             article.position(unit.first), float(unit.first == article.first_row), math.log1p(len(text)),

@@ -2,10 +2,11 @@
 
 Both are read from ``qa/answer/trained/``, which ``bench/train_answer.py`` writes (the README section
 "Trained answer models" says how they were trained, tuned and measured): the ranker is a LightGBM
-lambdarank model, the verifier a logistic regression over standardised features, whose output is the
-answer's ``confidence``. The ranker's trees are stored as arrays (from LightGBM's own model dump) and
-walked here with numpy: importing lightgbm imports scikit-learn where it is installed, which would cost
-a cold start two seconds, and serving needs nothing of lightgbm but its trees.
+lambdarank model; the verifier, logistic regression over standardised features or LightGBM binary trees
+(whichever measured better), gives the probability that is the answer's ``confidence``. Trees are stored
+as arrays (from LightGBM's own model dump) and walked here with numpy: importing lightgbm imports
+scikit-learn where it is installed, which would cost a cold start two seconds, and serving needs nothing
+of lightgbm but its trees.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.features import FEATURES
+from qa.answer.question import MUST_HOLD_TYPES
 
 # What the verifier reads beside the best candidate's features: the ranker's view of the field.
 FIELD_FEATURES = ("rank_score", "rank_margin", "rank_share", "candidates")
@@ -70,6 +72,10 @@ class TreeEnsemble:
     right: np.ndarray
     leaf: np.ndarray
 
+    def probability(self, matrix: np.ndarray) -> np.ndarray:
+        """Of a LightGBM binary model: its raw score through the logistic function."""
+        return 1.0 / (1.0 + np.exp(-self.decision(matrix)))
+
     def decision(self, matrix: np.ndarray) -> np.ndarray:
         values = np.asarray(matrix, np.float64)
         node = np.repeat(self.roots[:, None], len(values), axis=1)
@@ -85,7 +91,7 @@ class TreeEnsemble:
     @classmethod
     def from_dict(cls, data: dict, expected: tuple[str, ...]) -> TreeEnsemble:
         if tuple(data["features"]) != expected:
-            raise ValueError("the ranker was trained on other features; re-train it (bench/train_answer.py)")
+            raise ValueError("the model file was trained on other features; re-train it (bench/train_answer.py)")
         roots, feature, threshold, left, right, leaf = [], [], [], [], [], []
         for tree in data["trees"]:
             nodes, leaves = len(feature), len(leaf)
@@ -104,6 +110,21 @@ class TreeEnsemble:
                    np.asarray(leaf, np.float64))
 
 
+_TYPED_NEW = FEATURES.index("typed_new")
+_ENGLISH = FEATURES.index("english")
+_MUST_HOLD = [FEATURES.index(f"type_{name}") for name in MUST_HOLD_TYPES]
+
+
+def judged(matrix: np.ndarray, scores: np.ndarray) -> int | None:
+    """The candidate the verifier judges: the best-ranked one; where only a unit holding an answer of the
+    asked kind can answer (Question.must_hold: 多少, 哪一天), the best-ranked such unit, and None without one."""
+    order = np.argsort(-scores, kind="stable")
+    if matrix[0, _ENGLISH] or not matrix[0, _MUST_HOLD].any():
+        return int(order[0])
+    fitting = order[matrix[order, _TYPED_NEW] > 0]
+    return int(fitting[0]) if len(fitting) else None
+
+
 def field_features(matrix: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
     """The verifier's input for a question: the best candidate's features and how it stands out."""
     others = np.delete(scores, best)
@@ -115,7 +136,7 @@ def field_features(matrix: np.ndarray, scores: np.ndarray, best: int) -> np.ndar
 @dataclass(frozen=True)
 class AnswerModels:
     ranker: TreeEnsemble
-    verifier: LinearModel
+    verifier: LinearModel | TreeEnsemble
     threshold: float  # answer when the verifier's probability reaches it
     about: dict  # how they were trained and tuned, as the training script recorded it
 
@@ -130,8 +151,8 @@ class AnswerModels:
 def load(folder: Traversable | Path) -> AnswerModels:
     ranker = json.loads((folder / RANKER_FILE).read_text(encoding="utf-8"))
     verifier = json.loads((folder / VERIFIER_FILE).read_text(encoding="utf-8"))
-    return AnswerModels(TreeEnsemble.from_dict(ranker, FEATURES),
-                        LinearModel.from_dict(verifier["model"], VERIFIER_FEATURES),
+    kind = TreeEnsemble if "trees" in verifier["model"] else LinearModel
+    return AnswerModels(TreeEnsemble.from_dict(ranker, FEATURES), kind.from_dict(verifier["model"], VERIFIER_FEATURES),
                         float(verifier["threshold"]), verifier["about"])
 
 

@@ -38,6 +38,8 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
+# Answer types whose answer is spotted by its form (a quantity, a date): only a unit holding one can answer.
+MUST_HOLD_TYPES = ("number", "date")
 
 _LATIN = re.compile(r"[a-z]")
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
@@ -61,27 +63,52 @@ class Question:
     # (哪一年 → 年); empty: any.
     units: frozenset[str] = frozenset()
     role: str | None = None  # a specific title asked about (主任, 书记, …): the answer names its holder
+    # The words just before and after the asking phrase (天城文在|何时|成为梵语): the answer sits between
+    # them in evidence that states what was asked.
+    slot: tuple[str, str] = ("", "")
 
     @property
     def wants_span(self) -> bool:
         return self.answer_type in ("number", "date", "person", "place", "name")
 
     @property
+    def short_answer(self) -> bool:
+        """A short span answers it: a typed one, or what fills the asking phrase's place (什么服务月)."""
+        return self.wants_span or self.answer_type == "factoid"
+
+    @property
     def must_hold(self) -> bool:
         """Only a unit holding a fitting answer of the type can answer. Quantities and dates are
         spotted by their form; people and places by jieba's tags, which miss too many names to
         rule a sentence out."""
-        return self.answer_type in ("number", "date")
+        return self.answer_type in MUST_HOLD_TYPES
 
 
 def analyze(text: str) -> Question:
     normalized = normalize(text)
-    answer_type = next((name for name, pattern in _TYPE_PATTERNS if pattern.search(normalized)), "factoid")
+    typed = next(((name, found) for name, pattern in _TYPE_PATTERNS if (found := pattern.search(normalized))), None)
+    answer_type = typed[0] if typed else "factoid"
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
     return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
                     expected_units(normalized) if answer_type == "number"
                     else date_part(normalized) if answer_type == "date" else frozenset(),
-                    _asked_role(normalized) if answer_type == "person" else None)
+                    _asked_role(normalized) if answer_type == "person" else None,
+                    _slot(normalized, typed[1] if typed else _ASKING.search(normalized)))
+
+
+# A factoid question's asking phrase: what the typed patterns leave (什么, 哪, 何).
+_ASKING = re.compile(r"什么|哪|何|谁|多少|几")
+SLOT_CHARS = 6
+_CLAUSE_BREAK = re.compile(r"[，,。？?！!：:；;、\s]")
+
+
+def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:
+    """Up to SLOT_CHARS characters of the question's clause on each side of its asking phrase."""
+    if asking is None:
+        return "", ""
+    before = _CLAUSE_BREAK.split(normalized[: asking.start()])[-1][-SLOT_CHARS:]
+    after = _CLAUSE_BREAK.split(normalized[asking.end() :])[0][:SLOT_CHARS]
+    return before, after
 
 
 _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]

@@ -64,7 +64,7 @@ def read(query: Query, hits: list[Hit], snapshot: Snapshot, query_vector: np.nda
         own = set(range(unit.first, unit.last + 1))
         citations.append(_citation(snapshot, *quote_rows(snapshot, unit.first, unit.last, chosen_rows - own), n))
     text = "".join(f"{citation.quote}[{citation.n}]" for citation in citations)
-    span = best_span(unit_tagged(snapshot, decision.chosen[0]), question) if question.wants_span else None
+    span = best_span(unit_tagged(snapshot, decision.chosen[0]), question) if question.short_answer else None
     return Answer(query.asked, text, True, confidence, span, citations, shown)
 
 

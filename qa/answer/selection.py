@@ -10,13 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer.features import FEATURES, Candidates, Unit, unit_text
-from qa.answer.models import AnswerModels
+from qa.answer.features import Candidates, Unit, unit_text
+from qa.answer.models import AnswerModels, judged
 from qa.answer.question import Question
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import bigrams, near_duplicate
 
-TYPED_NEW = FEATURES.index("typed_new")
 MAX_LIST_ITEMS = 5
 # A list question takes a runner-up whose ranker probability is at least this share of the best
 # one's (items of one enumeration are alike to the ranker, a neighbour about something else is not).
@@ -53,14 +52,9 @@ def select(question: Question, candidates: Candidates, snapshot: Snapshot, model
         return Decision([], 0.0)
     scores = models.rank(candidates.matrix)
     order = np.argsort(-scores, kind="stable")
-    best = int(order[0])
-    if question.must_hold and not question.english:
-        # A unit that says no quantity (date) of the asked kind cannot answer 多少 (哪一天), however
-        # well it ranks: the best unit that does is the one to verify, and without one there is no answer.
-        fitting = [int(index) for index in order if candidates.matrix[index, TYPED_NEW] > 0]
-        if not fitting:
-            return Decision([], models.verify(candidates.matrix, scores, best))
-        best = fitting[0]
+    best = judged(candidates.matrix, scores)
+    if best is None:  # no unit holds an answer of the asked kind: nothing could be right
+        return Decision([], 0.0)
     if question.english:
         dense = float(candidates.matrix[best, 0])
         probability = float(np.clip((dense - 0.75) / 0.15, 0.0, 1.0))

@@ -6,7 +6,16 @@ import functools
 import re
 
 from qa.answer.question import Question
-from qa.text.lexicon import HAN_DIGITS, QUANTITY_UNITS, QUOTE_CLOSERS, QUOTE_OPENERS, alternation
+from qa.text.lexicon import (
+    CLAUSE_MARKS,
+    COLONS,
+    HAN_DIGITS,
+    QUANTITY_UNITS,
+    QUOTE_CLOSERS,
+    QUOTE_OPENERS,
+    SENTENCE_TERMINATORS,
+    alternation,
+)
 from qa.text.normalize import match_form, normalize
 from qa.text.tagging import Tagged, Word, tag
 
@@ -49,7 +58,7 @@ def candidates(tagged: Tagged, answer_type: str) -> tuple[tuple[int, int], ...]:
 
 
 def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
-    sentence, words = tagged.text, tagged.words
+    sentence, words = tagged.form, tagged.words
     if answer_type == "number":
         dates = [match.span() for match in DATE.finditer(sentence)]
         return [match.span() for match in NUMBER.finditer(sentence)
@@ -57,7 +66,7 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "date":
         return [match.span() for match in DATE.finditer(sentence)]
     if answer_type == "person":
-        return (_people(words) + [match.span() for match in _LATIN_NAME.finditer(sentence)]
+        return (_people(words) + [match.span() for match in _LATIN_NAME.finditer(tagged.text)]
                 + _groups_of_people(words))
     if answer_type == "place":
         return _places(words, len(sentence)) + [match.span(1) for match in _QUOTED.finditer(sentence)]
@@ -153,7 +162,7 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
     """Candidates of the question's answer type that also fit its constraints: the measure word
     of a quantity (多少件 → 件), the part of a date (哪一年 → 年), the title held by a person
     (主任 → a name beside 主任)."""
-    sentence = tagged.text
+    sentence = tagged.form
     found = list(candidates(tagged, question.answer_type))
     if question.units and question.answer_type == "date":
         found = [(start, end) for start, end in found if set(sentence[start:end]) & question.units]
@@ -170,6 +179,71 @@ def fitting(tagged: Tagged, question: Question) -> tuple[int, bool]:
     asked = normalize(question.text)
     return len(found), any(text and normalize(text) not in asked
                            for text in (tagged.text[start:end].strip() for start, end in found))
+
+
+# Characters (的, 了, 是) that may stand between a candidate and the slot words beside it.
+SLOT_GAP = 2
+# The longest span cut between the slot words, and the shortest piece of a slot word that anchors it.
+MAX_SLOT_SPAN = 16
+MIN_ANCHOR = 2
+_QUOTATION_MARKS = "".join(mark for mark in QUOTE_OPENERS + QUOTE_CLOSERS if mark not in "《》")
+_CLAUSE_BREAK = re.compile(rf"[{re.escape(CLAUSE_MARKS + SENTENCE_TERMINATORS + COLONS)}]")
+
+
+def slot_fit(tagged: Tagged, question: Question) -> float:
+    """How much of the question's slot words (qa.answer.question, ``slot``) stand right beside some fitting
+    candidate, on the same sides: 天城文在[12世纪]成为梵语 for 天城文在何时成为梵语, 现有[7.6万名]职工 for 多少职工."""
+    return max((_slot_score(tagged.form, start, end, question) for start, end in typed_candidates(tagged, question)),
+               default=0.0)
+
+
+def _slot_score(form: str, start: int, end: int, question: Question) -> float:
+    """The share of the slot's characters that the text repeats next to ``form[start:end]``: the longest
+    end of the words before the asking phrase just before it, the longest start of those after just after."""
+    before, after = question.slot
+    if not before and not after:
+        return 0.0
+    left = next((size for size in range(len(before), 0, -1)
+                 if before[-size:] in form[max(0, start - size - SLOT_GAP) : start]), 0)
+    right = next((size for size in range(len(after), 0, -1) if after[:size] in form[end : end + size + SLOT_GAP]), 0)
+    return (left + right) / (len(before) + len(after))
+
+
+def slot_span(tagged: Tagged, question: Question) -> str | None:
+    """What stands in the text where the question has its asking phrase: after the longest end of the
+    words before it and before the longest start of the words after it (湖北启动了[“工会送温暖”]服务月)."""
+    before, after = question.slot
+    form = tagged.form
+    start = end = None
+    for size in range(len(before), MIN_ANCHOR - 1, -1):
+        if (found := form.find(before[-size:])) >= 0:
+            start = found + size
+            break
+    for size in range(len(after), MIN_ANCHOR - 1, -1):
+        if (found := form.find(after[:size], start or 0)) >= 0:
+            end = found
+            break
+    if start is None and end is None:
+        return None
+    # A side the text does not anchor (谁获得了…, …的作者是谁) runs to the edge of the clause.
+    if start is None:
+        start = _clause_edge(form, end, -1)
+    if end is None:
+        end = _clause_edge(form, start, 1)
+    if not 0 < end - start <= MAX_SLOT_SPAN or _CLAUSE_BREAK.search(form[start:end]):
+        return None
+    # Quotation marks go, a title's 《》 stay: they are part of how a title is written.
+    span = tagged.text[start:end].strip().strip(_QUOTATION_MARKS)
+    return span if span and normalize(span) not in normalize(question.text) else None
+
+
+def _clause_edge(form: str, at: int, step: int) -> int:
+    """Where the clause around ``at`` begins (``step`` -1) or ends (1)."""
+    if step < 0:
+        breaks = [match.end() for match in _CLAUSE_BREAK.finditer(form, 0, at)]
+        return breaks[-1] if breaks else 0
+    found = _CLAUSE_BREAK.search(form, at)
+    return found.start() if found else len(form)
 
 
 def _unit_of(quantity: str) -> str:
@@ -208,13 +282,14 @@ def mentions(text: str) -> tuple[str, ...]:
 
 
 def best_span(tagged: Tagged, question: Question) -> str | None:
-    """The fitting candidate nearest to the question's keywords that the question does not already say."""
+    """The fitting candidate the question's slot words surround best, then the one nearest to its
+    keywords, that the question does not already say; without one, what stands in the slot."""
     sentence = tagged.text
     asked = normalize(question.text)
     normalized = normalize(sentence)
     anchors = [match.span() for keyword in question.keywords
                for match in re.finditer(re.escape(keyword), normalized)]
-    best: tuple[float, str] | None = None
+    best: tuple[float, float, str] | None = None
     for start, end in typed_candidates(tagged, question):
         text = sentence[start:end].strip()
         if not text or normalize(text) in asked:
@@ -222,6 +297,7 @@ def best_span(tagged: Tagged, question: Question) -> str | None:
         # Characters between the candidate and the keyword: 7.6万名 in 现有7.6万名职工 touches 职工.
         distance = min((max(0, anchor_start - end, start - anchor_end) for anchor_start, anchor_end in anchors),
                        default=0)
-        if best is None or distance < best[0]:
-            best = (distance, text)
-    return best[1] if best else None
+        ranked = (-_slot_score(tagged.form, start, end, question), distance, text)
+        if best is None or ranked[:2] < best[:2]:
+            best = ranked
+    return best[2] if best else slot_span(tagged, question)

@@ -28,6 +28,11 @@ class Tagged:
     text: str
     words: tuple[Word, ...]
 
+    @functools.cached_property
+    def form(self) -> str:
+        """The :func:`tagging_form` of the text: simplified-Chinese patterns match it at the offsets of the text."""
+        return tagging_form(self.text)
+
     def __add__(self, other: Tagged) -> Tagged:
         shift = len(self.text)
         return Tagged(self.text + other.text,

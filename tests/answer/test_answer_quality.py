@@ -8,7 +8,7 @@ from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
 from qa.answer.features import coverage
 from qa.answer.question import analyze
-from qa.answer.spans import best_span, candidates
+from qa.answer.spans import best_span, candidates, slot_fit
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
@@ -115,3 +115,24 @@ def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
 ])
 def test_answers_of_each_type_are_recognised(text, answer_type, expected):
     assert [text[start:end] for start, end in candidates(tag(text), answer_type)] == expected
+
+
+@pytest.mark.parametrize(("question", "sentence", "span"), [
+    ("湖北启动了什么服务月？", "湖北省总工会启动了“工会送温暖”服务月活动。", "工会送温暖"),
+    ("《SOUL EATER》是谁的漫画作品？", "大久保笃的漫画作品《SOUL EATER》里的登场人物介绍。", "大久保笃"),
+    ("天城文在何時成為梵語的標準書寫系統？", "天城文在12世紀成為梵語的標準書寫系統。", "12世紀"),
+    ("这本书的作者是谁？", "这本书的作者是李四，他出生于北京。", "李四"),
+])
+def test_the_span_is_what_stands_where_the_question_asks(question, sentence, span):
+    assert best_span(tag(sentence), analyze(question)) == span
+
+
+def test_a_candidate_the_question_words_surround_beats_one_nearer_a_keyword():
+    question = analyze("天城文在何時成為梵語的標準書寫系統？")
+    sentence = "天城文於1200年傳入，天城文在13世紀成為梵語的標準書寫系統。"
+    assert slot_fit(tag(sentence), question) == pytest.approx(1.0)
+    assert best_span(tag(sentence), question) == "13世紀"
+
+
+def test_no_span_is_cut_where_the_text_does_not_hold_the_question_words():
+    assert best_span(tag("该馆藏有大量古籍。"), analyze("湖北启动了什么服务月？")) is None

@@ -12,7 +12,7 @@ import pytest
 
 from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
-from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, load
+from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, judged, load
 from qa.cli.evaluate import load_items
 from qa.index.records import Hit
 from tests.builders import ROOT, SEED_DEV
@@ -53,6 +53,28 @@ def test_the_service_walks_the_ranker_trees_to_the_scores_lightgbm_gives():
     booster.fit(matrix, labels, group=[20] * 20, feature_name=list(FEATURES))
     trees = TreeEnsemble.from_dict(training_script().as_trees(booster.booster_), FEATURES)
     assert np.abs(trees.decision(matrix) - booster.booster_.predict(matrix)).max() < 1e-9
+
+
+def test_the_service_walks_verifier_trees_to_the_probabilities_lightgbm_gives():
+    generator = np.random.default_rng(1)
+    matrix = generator.normal(size=(600, len(VERIFIER_FEATURES)))
+    labels = (matrix[:, 0] - matrix[:, 2] > 0.3).astype(float)
+    script = training_script()
+    booster = script.fit_trees(matrix, labels, VERIFIER_FEATURES)
+    trees, _ = script.walked(booster, VERIFIER_FEATURES, matrix)
+    assert np.abs(trees.probability(matrix) - booster.predict(matrix)).max() < 1e-9
+
+
+@pytest.mark.parametrize(("answer_type", "typed_new", "expected"), [
+    ("number", [0, 1, 1], 1),  # the best-ranked unit says no quantity: the next one that does is judged
+    ("date", [0, 0, 0], None),  # none says a date: nothing to judge, the question is abstained on
+    ("person", [0, 1, 1], 0),  # names are left to the verifier
+])
+def test_the_judged_candidate_of_a_question_that_must_hold_its_answer(answer_type, typed_new, expected):
+    matrix = np.zeros((3, len(FEATURES)))
+    matrix[:, FEATURES.index(f"type_{answer_type}")] = 1
+    matrix[:, FEATURES.index("typed_new")] = typed_new
+    assert judged(matrix, np.array([3.0, 2.0, 1.0])) == expected
 
 
 def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whole(seed_qa):
