@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ParamSpec
@@ -32,15 +33,18 @@ Params = ParamSpec("Params")
 
 
 class Lane:
-    """A bounded queue in front of a bounded number of running requests."""
+    """A bounded first-come-first-served queue in front of a bounded number of running requests."""
 
     def __init__(self, name: str, running: int, waiting: int) -> None:
         self.name = name
         self.running = running
         self.waiting = waiting
-        self._slots = threading.Semaphore(running)
         self._lock = threading.Lock()
         self._admitted = 0
+        self._busy = 0
+        # A leaving request hands its slot straight to the oldest waiter, so a newcomer can never
+        # overtake the queue (a plain semaphore lets it, and the queue's tail latency grows).
+        self._queue: deque[threading.Event] = deque()
 
     @property
     def capacity(self) -> int:
@@ -58,13 +62,21 @@ class Lane:
             if self._admitted >= self.capacity:
                 return False
             self._admitted += 1
-        self._slots.acquire()
+            if self._busy < self.running:
+                self._busy += 1
+                return True
+            turn = threading.Event()
+            self._queue.append(turn)
+        turn.wait()
         return True
 
     def leave(self) -> None:
-        self._slots.release()
         with self._lock:
             self._admitted -= 1
+            if self._queue:
+                self._queue.popleft().set()
+            else:
+                self._busy -= 1
 
 
 @dataclass(frozen=True)

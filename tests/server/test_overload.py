@@ -53,7 +53,10 @@ def served(tmp_path) -> Iterator[tuple[str, dict]]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}", app.extensions["lanes"]
     finally:
-        server.close()
+        # Closed on the server's own loop thread, so that its poll never finds a socket gone under it.
+        server.trigger.pull_trigger(server.close)
+        thread.join(timeout=60)
+        server.task_dispatcher.shutdown()
 
 
 def call(url: str, method: str, body: object = None, headers: dict | None = None) -> tuple[int, dict, object]:
@@ -220,3 +223,31 @@ def test_lane_sizes_come_from_the_settings_explicit_values_first(monkeypatch):
     with pytest.raises(QAError) as raised:
         Settings.from_env()
     assert raised.value.code == "invalid_setting" and "QA_READ_QUEUE" in str(raised.value)
+
+
+def test_waiting_requests_run_in_the_order_they_came():
+    lane = Lane("reads", running=1, waiting=2)
+    assert lane.enter()
+    order: list[str] = []
+    done = {name: threading.Event() for name in "AB"}
+
+    def request(name: str) -> None:
+        lane.enter()
+        order.append(name)
+        done[name].wait()
+        lane.leave()
+
+    first = threading.Thread(target=request, args=("A",))
+    first.start()
+    wait_until(lambda: lane.admitted == 2)
+    second = threading.Thread(target=request, args=("B",))
+    second.start()
+    wait_until(lambda: lane.admitted == 3)
+    lane.leave()
+    wait_until(lambda: order == ["A"])
+    done["A"].set()
+    wait_until(lambda: order == ["A", "B"])
+    done["B"].set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert lane.admitted == 0 and lane.enter()
