@@ -57,7 +57,8 @@ def wait_for_url(process: subprocess.Popen, log: Path, timeout: float = 180.0) -
 @pytest.fixture(scope="module")
 def server(seed_qa, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "qa-serve.log"
-    process = start(seed_qa.index.directory, log, "--threads", "8")
+    # Room in the read lane for the twenty requests sent at once below; test_overload.py fills it.
+    process = start(seed_qa.index.directory, log, "--threads", "8", "--queue", "12")
     try:
         yield wait_for_url(process, log)
     finally:
