@@ -30,7 +30,7 @@ from embeddings.model import sentence_transformer
 from qa.answer.result import Answer, Citation, Passage
 from qa.cli.evaluate import ask_item, load_items, score_item, summarize
 from qa.engine import QA
-from qa.index import DocumentInfo
+from qa.index import DocumentInfo, NewsIndex
 from qa.index.prepare import passage_text
 
 SENTENCE_END = re.compile(r"(?<=[。！？!?])")
@@ -95,7 +95,8 @@ def main() -> None:
     args = parser.parse_args()
     items = load_items(DEV_SET)
     with seed_data_dir() as directory:
-        qa = QA.open(directory)
+        # Every round must pay the forward pass it measures: no query vectors kept between rounds.
+        qa = QA(NewsIndex.open(directory), query_cache=0)
         snapshot = qa.index.snapshot
         chunks = [(snapshot.documents[chunk.doc_id], passage_text(snapshot.documents[chunk.doc_id].title, chunk.text))
                   for chunk in snapshot.chunks]
