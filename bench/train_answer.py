@@ -1,12 +1,13 @@
 """Train the answer-unit ranker and the answer/abstain verifier, and write them to qa/answer/trained/.
 
-Usage: python bench/train_answer.py --train bench/out/answer/train.npz --tune bench/out/answer/tune.npz
-       [--false-abstain 0.10] [--out qa/answer/models] [--report FILE.npz ...]
+Usage: python bench/train_answer.py --train bench/out/answer/train_full.npz 'bench/out/answer/seeds.npz*20'
+       --tune bench/out/answer/tune.npz [--false-abstain 0.10] [--out qa/answer/trained] [--report FILE.npz ...]
 
 The .npz files are candidate features from bench/answer_data.py (see the README section "Trained answer
 models" for the whole pipeline: sets, indexes, features, this script). Train is CMRC 2018 train (the
-300-paragraph sample and its contrast questions), tune is CMRC 2018 trial and its contrast questions:
-the ranker kind and the verifier's threshold are chosen on tune, nothing is fitted on it. --report
+whole split and its contrast questions) with the seed questions, tune is CMRC 2018 trial and its contrast questions:
+the ranker kind, the verifier's kind and threshold are chosen on tune, and the only thing fitted on it
+is the verifier's Platt map (two numbers, so that confidence is the share of right answers). --report
 files are only scored with the finished models.
 
 - Ranker: logistic regression (pointwise) and LightGBM lambdarank are both fitted on the answerable
@@ -47,6 +48,7 @@ from qa.answer.models import (  # noqa: E402
     VERIFIER_FEATURES,
     VERIFIER_FILE,
     AnswerModels,
+    Calibrated,
     LinearModel,
     TreeEnsemble,
     field_features,
@@ -153,7 +155,8 @@ def flatten(node: dict, tree: dict[str, list]) -> int:
 def save(models: AnswerModels, stored: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RANKER_FILE).write_text(json.dumps(stored["ranker"], separators=(",", ":")) + "\n", encoding="utf-8")
-    content = {"about": models.about, "threshold": models.threshold, "model": stored["verifier"]}
+    content = {"about": models.about, "threshold": models.threshold, "model": stored["verifier"],
+               "calibration": {"slope": models.verifier.slope, "intercept": models.verifier.intercept}}
     (folder / VERIFIER_FILE).write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
@@ -268,6 +271,15 @@ def report(split: Split, models: AnswerModels) -> dict:
     }
 
 
+def calibrated(verifier: LinearModel | TreeEnsemble, rows: np.ndarray, right: np.ndarray) -> Calibrated:
+    """The verifier with a Platt map fitted on tune's judged questions, so that its probability is the
+    share of right answers there (the one thing fitted on tune besides the threshold)."""
+    raw = np.clip(verifier.probability(rows), 1e-9, 1 - 1e-9)
+    logit = np.log(raw / (1 - raw))[:, None]
+    model = LogisticRegression(C=1e6, max_iter=1000).fit(logit, right)
+    return Calibrated(verifier, float(model.coef_[0][0]), float(model.intercept_[0]))
+
+
 def fit_trees(matrix: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> lightgbm.Booster:
     # Shallow trees, slowly: on tune 200 trees of 15 leaves abstain as well as 300 of 31, and walk in 0.3 ms.
     model = lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=40,
@@ -297,13 +309,14 @@ def fit(train: Split, tune: Split, false_abstain: float) -> tuple[AnswerModels, 
     near_misses = gold_removed(train)
     scores, near_scores = cross_fitted_scores(train, questions, near_misses)
     rows, labels, _ = verifier_data(joined(train, near_misses), np.concatenate([scores, near_scores]))
-    tune_rows, _, tune_kept = verifier_data(tune, ranker.decision(tune.features))
+    tune_rows, tune_right, tune_kept = verifier_data(tune, ranker.decision(tune.features))
     linear = fit_linear(rows, labels, VERIFIER_FEATURES)
     trees, tree_dict = walked(fit_trees(rows, labels, VERIFIER_FEATURES), VERIFIER_FEATURES, tune_rows)
     kinds: dict[str, LinearModel | TreeEnsemble] = {"logistic": linear, "trees": trees}
     stored = {"logistic": linear.to_dict(), "trees": tree_dict}
     measured, candidates = {}, {}
-    for kind, verifier in kinds.items():
+    for kind, raw in kinds.items():
+        verifier = calibrated(raw, tune_rows, tune_right)
         threshold = threshold_for(tune, verifier.probability(tune_rows), tune_kept, false_abstain)
         candidates[kind] = AnswerModels(ranker, verifier, threshold, {})
         abstain = [report(split, candidates[kind])["abstain (unanswerable)"] for split in (tune, gold_removed(tune))]

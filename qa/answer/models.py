@@ -110,6 +110,28 @@ class TreeEnsemble:
                    np.asarray(leaf, np.float64))
 
 
+@dataclass(frozen=True)
+class Calibrated:
+    """A verifier whose probabilities are mapped through a logistic fit on the tune split (Platt scaling):
+    the verifier learns from as many near misses as answers, so its raw probabilities run low."""
+
+    verifier: LinearModel | TreeEnsemble
+    slope: float
+    intercept: float
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.verifier.features
+
+    def probability(self, matrix: np.ndarray) -> np.ndarray:
+        return platt(self.verifier.probability(matrix), self.slope, self.intercept)
+
+
+def platt(probabilities: np.ndarray, slope: float, intercept: float) -> np.ndarray:
+    clipped = np.clip(probabilities, 1e-9, 1 - 1e-9)
+    return 1.0 / (1.0 + np.exp(-(slope * np.log(clipped / (1 - clipped)) + intercept)))
+
+
 _TYPED_NEW = FEATURES.index("typed_new")
 _ENGLISH = FEATURES.index("english")
 _MUST_HOLD = [FEATURES.index(f"type_{name}") for name in MUST_HOLD_TYPES]
@@ -136,7 +158,7 @@ def field_features(matrix: np.ndarray, scores: np.ndarray, best: int) -> np.ndar
 @dataclass(frozen=True)
 class AnswerModels:
     ranker: TreeEnsemble
-    verifier: LinearModel | TreeEnsemble
+    verifier: Calibrated
     threshold: float  # answer when the verifier's probability reaches it
     about: dict  # how they were trained and tuned, as the training script recorded it
 
@@ -152,8 +174,10 @@ def load(folder: Traversable | Path) -> AnswerModels:
     ranker = json.loads((folder / RANKER_FILE).read_text(encoding="utf-8"))
     verifier = json.loads((folder / VERIFIER_FILE).read_text(encoding="utf-8"))
     kind = TreeEnsemble if "trees" in verifier["model"] else LinearModel
-    return AnswerModels(TreeEnsemble.from_dict(ranker, FEATURES), kind.from_dict(verifier["model"], VERIFIER_FEATURES),
-                        float(verifier["threshold"]), verifier["about"])
+    calibrated = Calibrated(kind.from_dict(verifier["model"], VERIFIER_FEATURES),
+                            float(verifier["calibration"]["slope"]), float(verifier["calibration"]["intercept"]))
+    return AnswerModels(TreeEnsemble.from_dict(ranker, FEATURES), calibrated, float(verifier["threshold"]),
+                        verifier["about"])
 
 
 @functools.cache
