@@ -99,6 +99,12 @@ class QA:
         at start, so that the first page already has them."""
         self._examples.prepare(self.index.snapshot)
 
+    def refresh(self) -> None:
+        """Catch up with writes another process committed (another worker of ``qa serve --workers N``,
+        a ``qa add``): a server calls this before each request. Without such a write it is one small read."""
+        if self.index.refresh():
+            self._examples.refresh(self.index.snapshot)
+
     # -- writes -------------------------------------------------------------------------------
 
     def add(self, loaded: LoadReport, progress: bool = False) -> AddReport:

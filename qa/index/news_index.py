@@ -5,13 +5,20 @@ tokens, vectors), ``embeddings.sqlite`` (the embedding cache) and ``vectors.fais
 stamped with the SQLite generation it was built from and rebuilt when stale). Readers work on
 an immutable :class:`Snapshot`; a write derives a new one from the current one and swaps it in
 with one assignment, so a search sees either the old or the new state, never half of a change.
+
+Several processes may serve one directory (``qa serve --workers N``, or a ``qa add`` beside a
+server): :meth:`NewsIndex.refresh` compares the generation its snapshot reflects with the one
+last committed and, when another process has written, brings the snapshot up to date from the
+rows that differ.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +43,10 @@ class NewsIndex:
         self.encoder = encoder
         self.store = store
         self.write_lock = threading.Lock()
-        self.snapshot, repaired = self._load_snapshot()
+        # Held while the snapshot and its generation are replaced (a write's swap, a refresh), not for a
+        # whole write: a refresh must not wait for this process's own write to finish embedding.
+        self._swapping = threading.Lock()
+        self.snapshot, self.generation, repaired = self._load_snapshot()
         if repaired:
             self.save()
 
@@ -82,10 +92,12 @@ class NewsIndex:
             prepared = prepare_articles([article for _, _, group in pending for article in group], self.encoder,
                                         progress)
             removed: list[str] = []
+            start, commits = self.generation, 0
             try:
                 for name, digest, group in pending:
                     items = [prepared[article.doc_id] for article in group]
                     removed += self.store.replace_source(name, sources[name], digest, items)
+                    commits += 1
                     report.doc_ids += [item.article.doc_id for item in items]
                     report.added_sources.append(name)
                     report.documents += len(items)
@@ -93,33 +105,74 @@ class NewsIndex:
                     report.sentences += sum(len(item.sentences) for item in items)
             finally:
                 # Whatever was committed is served, even when a later source failed.
-                if removed or report.doc_ids:
-                    self._swap(removed, report.doc_ids)
+                if commits:
+                    self._swap(removed, report.doc_ids, start, commits)
         return report
 
     def delete(self, doc_ids: list[str]) -> list[str]:
         """Delete documents by id; returns the ids that were found and deleted."""
         with self.write_lock:
+            start = self.generation
             deleted = self.store.delete_documents(doc_ids)
             if deleted:
-                self._swap(deleted, [])
+                self._swap(deleted, [], start, 1)
         return deleted
 
-    def _swap(self, removed: list[str], added: list[str]) -> None:
+    def _swap(self, removed: list[str], added: list[str], start: int, commits: int) -> None:
         """Swap in the snapshot with the ``removed`` documents gone and the ``added`` ones (as now
-        committed) in; then persist the vector index."""
-        rows = read_rows(*self.store.rows_of(added), self.encoder.dim)
-        self.snapshot = derive(self.snapshot, removed, rows)
+        committed) in, after ``commits`` transactions of this process made on a snapshot of generation
+        ``start``; then persist the vector index."""
+        with self._swapping:
+            committed = self.store.committed_generation
+            if self.generation == start and start + commits == committed:
+                # The snapshot is still the state before this write and no other process committed
+                # in between: it plus this write is exactly the new state.
+                rows = read_rows(*self.store.rows_of(added), self.encoder.dim)
+                self.snapshot = derive(self.snapshot, removed, rows)
+                self.generation = committed
+            elif self.generation < committed:
+                self._catch_up()
+            # Otherwise a refresh on another thread has already read this write back.
         self.save()
+
+    def refresh(self) -> bool:
+        """Bring the snapshot up to what is committed, if another process has written since it was
+        made; True when it changed. Without such a write this costs one small read."""
+        if self.store.latest_generation() == self.generation:
+            return False
+        with self._swapping:
+            return self._catch_up()
+
+    def _catch_up(self) -> bool:
+        """Derive the snapshot of the committed state from the rows that differ (``_swapping`` held);
+        True when anything differed. The differences and their rows are read as one state, so a
+        document comes back whole."""
+        snapshot = self.snapshot
+        served = {doc_id: snapshot.extents.get(doc_id) for doc_id in snapshot.documents}
+        generation, stale, rows = self.store.committed_changes(served)
+        changed = bool(stale or any(rows))
+        if changed:
+            self.snapshot = derive(snapshot, stale, read_rows(*rows, self.encoder.dim))
+        # After the snapshot: a reader that sees the new generation skips the refresh, so it must find the new state.
+        self.generation = generation
+        return changed
 
     # -- persistence --------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Persist the derived vector index, stamped with the generation it reflects."""
-        save_vectors(self.directory, self.snapshot.vectors, self.store.committed_generation, self.model_name)
+        """Persist the derived vector index, stamped with the generation it reflects.
 
-    def _load_snapshot(self) -> tuple[Snapshot, bool]:
-        """The snapshot of what SQLite holds, and whether the saved vector index had to be rebuilt."""
+        Processes sharing the directory save in turn (a file lock), and one whose state a later
+        commit has overtaken leaves the file to that commit's writer: saving it would only stamp an
+        older generation, which makes the next open rebuild."""
+        with self._swapping:
+            snapshot, generation = self.snapshot, self.generation
+        with _locked(self.directory / LOCK_FILE):
+            if self.store.latest_generation() == generation:
+                save_vectors(self.directory, snapshot.vectors, generation, self.model_name)
+
+    def _load_snapshot(self) -> tuple[Snapshot, int, bool]:
+        """The snapshot of what SQLite holds, its generation, and whether the saved vector index had to be rebuilt."""
         documents, sentences, chunks, generation = self.store.all_rows()
         self.store.committed_generation = generation
         rows = read_rows(documents, sentences, chunks, self.encoder.dim)
@@ -127,7 +180,7 @@ class NewsIndex:
         repaired = vectors is None
         if vectors is None:
             vectors = VectorIndex.build(rows.chunk_ids, rows.chunk_vectors)
-        return Snapshot.from_rows(rows, vectors), repaired
+        return Snapshot.from_rows(rows, vectors), generation, repaired
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -180,3 +233,17 @@ class NewsIndex:
             "index_size": len(snapshot.vectors),
             "data_dir": str(self.directory),
         }
+
+
+LOCK_FILE = "vectors.lock"
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` across processes, released when the block ends (or the process dies)."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from qa.index.prepare import PreparedArticle
+from qa.index.records import Extent
 from qa.text.tagging import encode, tag
 
 SCHEMA = """
@@ -40,6 +41,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
 """
+
+# Documents, sentences and chunks rows, as read_rows takes them.
+RowsRead = tuple[list[sqlite3.Row], list[sqlite3.Row], list[sqlite3.Row]]
 
 
 class Store:
@@ -100,6 +104,38 @@ class Store:
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
 
+    def latest_generation(self) -> int:
+        """The generation last committed by any process: one indexed read on this thread's own
+        connection, cheap enough to make before every request, and never inside a write in progress."""
+        row = self._reader().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def committed_changes(self, served: Mapping[str, Extent | None]) -> tuple[int, list[str], RowsRead]:
+        """What differs between the documents ``served`` (id: sentence and chunk id ranges, None for
+        a document without rows) and what is committed now: the generation, the ids to drop from the
+        served state, and the rows of the documents to (re)add, all read as one state.
+
+        Row ids are never reused (AUTOINCREMENT), so a replaced document shows as changed ranges
+        even though its id stays. Read on this thread's own connection, so that it sees only
+        committed rows while this process may have a write transaction open on the shared one."""
+        connection = self._reader()
+        connection.execute("BEGIN")
+        try:
+            committed: dict[str, list[int]] = {row[0]: [0, 0, 0, 0] for row in
+                                               connection.execute("SELECT doc_id FROM documents")}
+            for column, table, offset in (("sentence_id", "sentences", 0), ("chunk_id", "chunks", 2)):
+                for doc_id, low, high in connection.execute(
+                        f"SELECT doc_id, MIN({column}), MAX({column}) + 1 FROM {table} GROUP BY doc_id"):
+                    committed.setdefault(doc_id, [0, 0, 0, 0])[offset:offset + 2] = [low, high]
+            current = {doc_id: tuple(extent) if any(extent) else None for doc_id, extent in committed.items()}
+            stale = [doc_id for doc_id, extent in served.items() if current.get(doc_id, False) != extent]
+            fresh = [doc_id for doc_id, extent in current.items() if served.get(doc_id, False) != extent]
+            generation = int((connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                              or (0,))[0])
+            return generation, stale, self._rows_of(fresh, connection)
+        finally:
+            connection.execute("COMMIT")
+
     def source_hash(self, name: str) -> str | None:
         row = self.connection.execute("SELECT sha256 FROM sources WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
@@ -143,15 +179,19 @@ class Store:
     def documents(self) -> list[sqlite3.Row]:
         return self._rows("SELECT * FROM documents ORDER BY source, ordinal")
 
-    def rows_of(self, doc_ids: list[str]) -> tuple[list[sqlite3.Row], list[sqlite3.Row], list[sqlite3.Row]]:
+    def rows_of(self, doc_ids: list[str]) -> RowsRead:
         """Documents, sentences and chunks rows of the given documents, in one read transaction."""
-        marks = ",".join("?" * len(doc_ids))
         with self.read():
-            return (self._rows(f"SELECT * FROM documents WHERE doc_id IN ({marks}) ORDER BY source, ordinal",
-                               tuple(doc_ids)),
-                    self._rows(f"SELECT * FROM sentences WHERE doc_id IN ({marks}) ORDER BY sentence_id",
-                               tuple(doc_ids)),
-                    self._rows(f"SELECT * FROM chunks WHERE doc_id IN ({marks}) ORDER BY chunk_id", tuple(doc_ids)))
+            return self._rows_of(doc_ids, self.connection)
+
+    def _rows_of(self, doc_ids: list[str], connection: sqlite3.Connection) -> RowsRead:
+        marks = ",".join("?" * len(doc_ids))
+        return (self._rows(f"SELECT * FROM documents WHERE doc_id IN ({marks}) ORDER BY source, ordinal",
+                           tuple(doc_ids), connection),
+                self._rows(f"SELECT * FROM sentences WHERE doc_id IN ({marks}) ORDER BY sentence_id",
+                           tuple(doc_ids), connection),
+                self._rows(f"SELECT * FROM chunks WHERE doc_id IN ({marks}) ORDER BY chunk_id", tuple(doc_ids),
+                           connection))
 
     def all_rows(self) -> tuple[list[sqlite3.Row], list[sqlite3.Row], list[sqlite3.Row], int]:
         """Every documents, sentences and chunks row and the generation they are, read as one state."""
