@@ -16,6 +16,7 @@ READ_QUEUE_ENV = "QA_READ_QUEUE"
 WRITE_THREADS_ENV = "QA_WRITE_THREADS"
 WRITE_QUEUE_ENV = "QA_WRITE_QUEUE"
 QUERY_CACHE_ENV = "QA_QUERY_CACHE"
+WORKERS_ENV = "QA_WORKERS"
 DEFAULT_DATA_DIR = "data"
 # Reads answered at once, and reads that may wait for them before the server refuses more (503).
 # Two cores answer about 22 questions a second, so a full queue of 8 behind 4 running drains in
@@ -27,6 +28,8 @@ DEFAULT_WRITE_THREADS = 2
 DEFAULT_WRITE_QUEUE = 6
 # Query vectors kept in memory (1.5 kB each for the bundled model); 0 turns the cache off.
 DEFAULT_QUERY_CACHE = 4096
+# Processes of `qa serve`, each with the whole engine: one keeps a single process, as before.
+DEFAULT_WORKERS = 1
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,14 @@ class Settings:
     write_threads: int = DEFAULT_WRITE_THREADS
     write_queue: int = DEFAULT_WRITE_QUEUE
     query_cache: int = DEFAULT_QUERY_CACHE
+    workers: int = DEFAULT_WORKERS
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None, model: str | None = None,
                  admin_token: str | None = None, read_threads: int | None = None,
-                 read_queue: int | None = None) -> Settings:
-        """Explicit values first, then the environment, then the defaults."""
+                 read_queue: int | None = None, workers: int | str | None = None) -> Settings:
+        """Explicit values first, then the environment, then the defaults (``workers`` may be the
+        text of the ``--workers`` option, checked here like the environment's)."""
         return cls(Path(data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR),
                    model or os.environ.get(MODEL_ENV) or None,
                    admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
@@ -52,10 +57,12 @@ class Settings:
                    _count(read_queue, READ_QUEUE_ENV, DEFAULT_READ_QUEUE, 0),
                    _count(None, WRITE_THREADS_ENV, DEFAULT_WRITE_THREADS, 1),
                    _count(None, WRITE_QUEUE_ENV, DEFAULT_WRITE_QUEUE, 0),
-                   _count(None, QUERY_CACHE_ENV, DEFAULT_QUERY_CACHE, 0))
+                   _count(None, QUERY_CACHE_ENV, DEFAULT_QUERY_CACHE, 0),
+                   _count(workers, WORKERS_ENV if workers is None else "--workers", DEFAULT_WORKERS, 1))
 
 
-def _count(explicit: int | None, name: str, default: int, minimum: int) -> int:
+def _count(explicit: int | str | None, name: str, default: int, minimum: int) -> int:
+    """``explicit``, else the variable ``name``, else ``default``: a whole number of at least ``minimum``."""
     value: int | str = explicit if explicit is not None else (os.environ.get(name) or default)
     try:
         number = int(value)

@@ -14,6 +14,7 @@ from qa import limits
 from qa.answer.result import Answer
 from qa.engine import QA, RETRIEVERS
 from qa.errors import QAError
+from qa.settings import Settings
 
 DEFAULT_CORPUS = "seeds"
 # What a process killed by SIGPIPE exits with, as any Unix tool whose reader went away.
@@ -92,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default $QA_READ_THREADS or 4)")
     serve.add_argument("--queue", type=_count, help="questions and searches that may wait for them; beyond, the "
                        "server answers 503 with Retry-After (default $QA_READ_QUEUE or 8)")
+    serve.add_argument("--workers", metavar="N", help="processes answering on the one port, each with its own "
+                       "engine and lanes (default $QA_WORKERS or 1)")
+    # Internal: what the parent of --workers N hands each child (see qa.server.workers).
+    serve.add_argument("--worker", help=argparse.SUPPRESS)
     return parser
 
 
@@ -217,9 +222,26 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from qa.server.serve import serve
+    from qa.server.workers import Worker, supervise
 
-    return serve(args.data_dir, args.model, args.host, args.port, args.threads, args.queue)
+    if args.worker:
+        from qa.server.serve import serve
+
+        return serve(args.data_dir, args.model, args.host, args.port, args.threads, args.queue,
+                     Worker.decode(args.worker))
+    # Checked here, in one line, before any process starts (the children read the same settings).
+    workers = Settings.from_env(args.data_dir, args.model, read_threads=args.threads, read_queue=args.queue,
+                                workers=args.workers).workers
+    if workers == 1:
+        from qa.server.serve import serve
+
+        return serve(args.data_dir, args.model, args.host, args.port, args.threads, args.queue)
+    options: list[str] = []
+    for flag, value in (("--data-dir", args.data_dir), ("--model", args.model), ("--threads", args.threads),
+                        ("--queue", args.queue)):
+        if value is not None:
+            options += [flag, str(value)]
+    return supervise(workers, args.host, args.port, options)
 
 
 def format_answer(result: Answer) -> str:

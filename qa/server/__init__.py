@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask
+from flask import Flask, Response
 
 from qa.engine import QA
 from qa.server import api, documents, errors, openai_compat, openapi, web
@@ -15,16 +15,18 @@ from qa.settings import Settings
 
 def create_app(config: dict | None = None) -> Flask:
     """The application; ``config`` may hold DATA_DIR and MODEL, or a ready ``QA`` under "QA",
-    ADMIN_TOKEN for the document write routes, and READ_THREADS and READ_QUEUE for the size of the
-    read lane (:mod:`qa.server.admission`); what it leaves out comes from the settings
+    ADMIN_TOKEN for the document write routes, READ_THREADS and READ_QUEUE for the size of the
+    read lane (:mod:`qa.server.admission`), and WORKER, the number of this process among the workers
+    of ``qa serve --workers N``; what it leaves out comes from the settings
     (:class:`qa.settings.Settings`, read from the environment).
 
     The engine is loaded here, once per process, and shared by every request thread: its
-    reads work on an immutable snapshot, so they need no lock of ours.
+    reads work on an immutable snapshot, so they need no lock of ours. Before each request the
+    engine catches up with what other processes wrote to the index (:meth:`QA.refresh`).
     """
     app = Flask(__name__, static_folder=None)
     app.config.update(DATA_DIR=None, MODEL=None, QA=None, ADMIN_TOKEN=None, READ_THREADS=None, READ_QUEUE=None,
-                      WEB_DIR=web.web_dir(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+                      WORKER=None, WEB_DIR=web.web_dir(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.config.update(config or {})
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # the answer object reads best in its own order
@@ -36,6 +38,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["qa"].warm()
     app.extensions["qa"].prepare_examples()
     app.extensions["started"] = int(time.time())
+    app.before_request(app.extensions["qa"].refresh)
+    if app.config["WORKER"]:
+        worker = str(app.config["WORKER"])
+
+        @app.after_request
+        def _worker_header(response: Response) -> Response:
+            # Which of the workers answered: they share one port, and a client or a test may want to know.
+            response.headers["X-Worker"] = worker
+            return response
+
     errors.register(app)
     for blueprint in (api.bp, documents.bp, openai_compat.bp, openapi.bp, web.bp):
         app.register_blueprint(blueprint)

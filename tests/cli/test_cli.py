@@ -101,6 +101,17 @@ def test_serve_options_for_the_read_lane_are_checked(tmp_path):
         assert result.returncode == 2 and f"argument {option}" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("option", "environment", "fragment"), [
+    (["--workers", "0"], {}, "--workers must be at least 1, not 0"),
+    (["--workers", "two"], {}, "--workers must be a whole number, not 'two'"),
+    ([], {"QA_WORKERS": "-3"}, "QA_WORKERS must be at least 1, not -3"),
+])
+def test_serve_refuses_a_bad_number_of_workers_in_one_line(tmp_path, monkeypatch, option, environment, fragment):
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    assert_one_line_error(run_qa("serve", "--port", "0", "--data-dir", str(tmp_path), *option), fragment)
+
+
 def test_asking_without_an_index_says_how_to_make_one(tmp_path):
     assert_one_line_error(run_qa("ask", "问题", "--data-dir", str(tmp_path / "empty")), "qa index")
 
