@@ -1,24 +1,33 @@
-"""`qa serve` on the seed index: cold start to the first answer, where the start-up goes, and RSS.
+"""`qa serve` on the seed index: cold start to the first answer, where the start-up goes, RSS, and
+answers per second at saturation with 1 and 2 worker processes.
 
-Usage: python bench/bench_server.py [--starts 5]
+Usage: python bench/bench_server.py [--starts 5] [--workers 1,2] [--seconds 10] [--workers-only]
 Cold start: from launching `python -m qa serve` on an existing index to the first answered POST /api/ask,
 the client retrying the connection every 20 ms from the launch. Start-up phases are timed in fresh
 interpreters running the same steps as `qa serve` (import, app with engine, warm-up answer). Import cost
 per package is the self time of `python -X importtime -c "import qa.server.serve"`, summed by top package.
 RSS: the server's resident memory (VmRSS, and its peak VmHWM) after answering every dev question.
+Workers: `qa serve --workers N` (default lanes) with --clients (12) asking back to back, each request a
+new question text (the dev question with its request number appended, so a forward pass each) on a new
+connection (so the kernel hands each one to whichever worker accepts first), for --seconds; then RSS
+summed over the parent and its workers.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from common import DEV_SET, ROOT, seed_data_dir, spread, table
@@ -76,9 +85,10 @@ def post(port: int, question: str, timeout: float = 60.0) -> dict:
         connection.close()
 
 
-def launch(data_dir: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "qa", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def launch(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "qa", "serve", "--port", str(port), "--data-dir", str(data_dir),
+                             "--workers", str(workers)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def cold_start(data_dir: Path, question: str) -> float:
@@ -124,6 +134,63 @@ def rss_after_dev_set(data_dir: Path, questions: list[str]) -> tuple[dict, dict]
         process.wait(timeout=30)
 
 
+def tree_memory(pid: int) -> tuple[float, float]:
+    """VmRSS of a process and its children summed, and the parent's own (MB)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    parent = memory(pid)["VmRSS"]
+    return parent + sum(memory(int(child))["VmRSS"] for child in children), parent
+
+
+def saturation(data_dir: Path, questions: list[str], workers: int, seconds: float, clients: int) -> dict:
+    """Answers/s with every read place of every worker kept busy, and the RSS of all the processes after."""
+    port = free_port()
+    process = launch(data_dir, port, workers)
+    try:
+        for _ in range(1200):
+            try:
+                post(port, questions[0])
+                break
+            except (ConnectionRefusedError, ConnectionResetError):
+                time.sleep(0.1)
+        for question in questions[:20]:  # warm-up of every worker's first requests
+            post(port, question)
+        numbers = itertools.count()
+        counts = {"answered": 0, "refused": 0}
+        lock = threading.Lock()
+        deadline = time.perf_counter() + seconds
+
+        def ask() -> None:
+            while time.perf_counter() < deadline:
+                number = next(numbers)
+                try:
+                    post(port, f"{questions[number % len(questions)]}{number}")
+                    outcome = "answered"
+                except RuntimeError:  # a 503 when the kernel handed one worker more than its lane holds
+                    outcome = "refused"
+                with lock:
+                    counts[outcome] += 1
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            for future in [pool.submit(ask) for _ in range(clients)]:
+                future.result()
+        wall = time.perf_counter() - started
+        total, parent = tree_memory(process.pid)
+        return {"workers": workers, "clients": clients, "answered": counts["answered"] / wall,
+                "refused": counts["refused"], "rss": total, "parent": parent}
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def print_saturation(rows: list[dict], seconds: float) -> None:
+    print(f"### Answers/s at saturation by worker processes ({seconds:g} s each, {os.cpu_count()} CPUs, "
+          "client on the same machine)\n")
+    print(table(["workers", "clients", "answers/s", "refused (503)", "RSS MB, all processes", "of which the parent"],
+                [(row["workers"], row["clients"], f"{row['answered']:.1f}", row["refused"], f"{row['rss']:.0f}",
+                  f"{row['parent']:.0f}" if row["workers"] > 1 else "–") for row in rows]))
+
+
 def import_costs(module: str) -> tuple[float, list[tuple[str, float]]]:
     """Total and per-top-package self time (seconds) of importing ``module`` in a fresh interpreter."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], cwd=ROOT,
@@ -139,9 +206,21 @@ def import_costs(module: str) -> tuple[float, list[tuple[str, float]]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--starts", type=int, default=5, help="cold starts to time")
+    parser.add_argument("--workers", default="1,2", help="worker counts to saturate, comma-separated")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each saturation run")
+    # One worker's read lane (4 running, 8 waiting): enough to keep every worker busy, and a client
+    # refused by an unevenly loaded worker would spin on refusals, taking the CPU from the workers.
+    parser.add_argument("--clients", type=int, default=12, help="clients asking back to back (default 12)")
+    parser.add_argument("--workers-only", action="store_true", help="only the saturation table")
     args = parser.parse_args()
     questions = [item.question for item in load_items(DEV_SET)]
     with seed_data_dir() as directory:
+        # One after the other in one run, on the same index, so that the machine's load is alike for all.
+        saturated = [saturation(directory, questions, int(workers), args.seconds, args.clients)
+                     for workers in args.workers.split(",")]
+        if args.workers_only:
+            print_saturation(saturated, args.seconds)
+            return
         post_launch = [cold_start(directory, questions[1]) for _ in range(args.starts)]
         phases = [json.loads(subprocess.run([sys.executable, "-c", PHASES_CHILD, str(directory)], cwd=ROOT,
                                             capture_output=True, text=True, check=True).stdout)
@@ -169,6 +248,8 @@ def main() -> None:
     print(f"\n#### Import time of `qa.server.serve`: {imports:.2f} s in all (self time by package, top 8; "
           f"`import sentence_transformers` alone, no longer on this path: {st_total:.2f} s)\n")
     print(table(["package", "s"], [(name, f"{seconds:.3f}") for name, seconds in packages[:8]]))
+    print()
+    print_saturation(saturated, args.seconds)
 
 
 if __name__ == "__main__":
