@@ -50,7 +50,8 @@ bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # The answer ranker and verifier (qa/answer/trained/), re-created from the data in the repository:
-# question sets, three indexes (embedding is the slow part, ~45 min cold), features, training.
+# question sets (simplified, and in traditional script), five indexes (embedding is the slow part, ~60 min
+# cold), features, training.
 ANSWER := bench/out/answer
 # The seed questions are the only news in the training data: counted this many times (README, "Trained answer models").
 SEED_WEIGHT ?= 20
@@ -63,17 +64,27 @@ models: install
 		--questions $(ANSWER)/cmrc_train/questions.jsonl --out $(ANSWER)/cmrc_train_contrast.jsonl
 	$(BIN)/python bench/sets/contrast.py --force --corpus $(ANSWER)/cmrc_trial/corpus \
 		--questions $(ANSWER)/cmrc_trial/questions.jsonl --out $(ANSWER)/cmrc_trial_contrast.jsonl
+	$(BIN)/python bench/sets/traditional.py --force --set $(ANSWER)/cmrc_train --limit-files 600 \
+		--questions $(ANSWER)/cmrc_train_contrast.jsonl --out-dir $(ANSWER)/cmrc_train_tw
+	$(BIN)/python bench/sets/traditional.py --force --set $(ANSWER)/cmrc_trial \
+		--questions $(ANSWER)/cmrc_trial_contrast.jsonl --out-dir $(ANSWER)/cmrc_trial_tw
 	$(BIN)/qa index --data-dir $(ANSWER)/index-train-full $(ANSWER)/cmrc_train/corpus
+	$(BIN)/qa index --data-dir $(ANSWER)/index-train-tw $(ANSWER)/cmrc_train_tw/corpus
+	$(BIN)/qa index --data-dir $(ANSWER)/index-tune-tw $(ANSWER)/cmrc_trial_tw/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-tune $(ANSWER)/cmrc_trial/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-seeds seeds
 	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-train-full --out $(ANSWER)/train_full.npz \
 		--questions $(ANSWER)/cmrc_train/questions.jsonl $(ANSWER)/cmrc_train_contrast.jsonl
 	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-tune --out $(ANSWER)/tune.npz \
 		--questions $(ANSWER)/cmrc_trial/questions.jsonl $(ANSWER)/cmrc_trial_contrast.jsonl
+	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-train-tw --out $(ANSWER)/train_tw.npz \
+		--questions $(ANSWER)/cmrc_train_tw/questions.jsonl $(ANSWER)/cmrc_train_tw/cmrc_train_contrast.jsonl
+	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-tune-tw --out $(ANSWER)/tune_tw.npz \
+		--questions $(ANSWER)/cmrc_trial_tw/questions.jsonl $(ANSWER)/cmrc_trial_tw/cmrc_trial_contrast.jsonl
 	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-seeds --out $(ANSWER)/seeds.npz \
 		--questions eval/seed_dev.jsonl eval/seed_near_miss_dev.jsonl
-	$(BIN)/python bench/train_answer.py --train $(ANSWER)/train_full.npz '$(ANSWER)/seeds.npz*$(SEED_WEIGHT)' \
-		--tune $(ANSWER)/tune.npz
+	$(BIN)/python bench/train_answer.py --train $(ANSWER)/train_full.npz $(ANSWER)/train_tw.npz \
+		'$(ANSWER)/seeds.npz*$(SEED_WEIGHT)' --tune $(ANSWER)/tune.npz $(ANSWER)/tune_tw.npz
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

@@ -29,6 +29,7 @@ files are only scored with the finished models.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import dataclass
@@ -387,7 +388,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train", nargs="+", required=True, metavar="PATH[*N]",
                         help="training feature files; *N repeats one's questions N times")
-    parser.add_argument("--tune", type=Path, required=True)
+    parser.add_argument("--tune", type=Path, nargs="+", required=True,
+                        help="tuning feature files, joined (simplified and traditional script)")
     parser.add_argument("--report", type=Path, nargs="*", default=[])
     parser.add_argument("--false-abstain", type=float, default=0.10,
                         help="share of tune's answerable questions the threshold may abstain on (default 0.10)")
@@ -396,14 +398,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "qa" / "answer" / "trained")
     args = parser.parse_args()
     splits = [weighted(spec) for spec in args.train]
-    train, tune = splits[0], Split.load(args.tune)
+    tunes = [Split.load(path) for path in args.tune]
+    train, tune = splits[0], functools.reduce(joined, tunes)
     for split in splits[1:]:
         train = joined(train, split)
     models, stored = fit(train, tune, args.false_abstain)
     save(models, stored, args.out)
     print(json.dumps(models.about, ensure_ascii=False))
     print(f"threshold {models.threshold:.4f}; wrote {args.out}")
-    for split in [tune, gold_removed(tune), *map(Split.load, args.report)]:
+    for split in [*tunes, *map(gold_removed, tunes), *map(Split.load, args.report)]:
         print(split.name, json.dumps(report(split, models), ensure_ascii=False))
     if args.cross_validate is not None:
         print(f"{args.train[args.cross_validate]}, 4-fold cross-validated",
