@@ -64,8 +64,8 @@ class Client:
 def rounds(qa: QA, client: Client, questions: list[str], count: int) -> dict[str, tuple[list[float], list[float]]]:
     """Per path, every latency (ms) and each round's p50. The three paths take turns question by
     question (rotating which goes first), so a busy spell of the shared machine slows all three alike."""
-    # The floor goes the way an ask's forward pass goes (QA.query_vector, cache off: the model on the
-    # engine's model thread), so that it runs under the same threading as the asks.
+    # The floor goes the way an ask's forward pass goes (QA.query_vector, cache off), through the
+    # model's one engine thread as the asks' passes do.
     calls = {PATHS[0]: qa.query_vector, PATHS[1]: qa.ask, PATHS[2]: client.ask}
     samples: dict[str, tuple[list[float], list[float]]] = {path: ([], []) for path in PATHS}
     for number in range(count):

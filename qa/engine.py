@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import numpy as np
 
 from embeddings.cache import QueryVectors
 from qa import limits
@@ -35,17 +32,9 @@ class QA:
         self.index = index
         self.calibration = calibration_for(index.model_name)
         size = Settings.from_env().query_cache if query_cache is None else query_cache
-        # Every query's forward pass runs on this one thread, whichever thread asks. The model's OpenMP
-        # runtime keeps a team of threads for each thread that ever called it, for as long as that
-        # thread lives; with more of them than cores it stops spinning between its parallel steps,
-        # and a forward pass took twice as long (13 -> 24 ms). A server asks from many threads.
-        self._model_thread = ThreadPoolExecutor(1, thread_name_prefix="query-model")
         # Popular questions and the examples are asked again and again: their forward pass is done once.
-        self.query_vector = QueryVectors(self._encode_query, normalize, size)
+        self.query_vector = QueryVectors(index.encoder.encode_query, normalize, size)
         self._examples = ExampleCache(self.ask)
-
-    def _encode_query(self, text: str) -> np.ndarray:
-        return self._model_thread.submit(self.index.encoder.encode_query, text).result()
 
     @functools.cached_property
     def models(self) -> AnswerModels:
