@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.question import ANSWER_TYPES, Question
-from qa.answer.spans import fitting, mentions, slot_fit
+from qa.answer.spans import fitting, mentions
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import char_bigrams
@@ -113,7 +113,6 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
              for unit in units]
     mean_chars = sum(map(len, texts)) / len(texts)
     typed = {row: fitting(snapshot.sentences[row].tagged, question) for row in rows} if question.wants_span else {}
-    slotted = {row: slot_fit(snapshot.sentences[row].tagged, question) for row in rows} if question.wants_span else {}
     slot_terms = tuple(dict.fromkeys(pair for part in question.slot for pair in char_bigrams(match_form(part))))
     # What depends only on the article or the paragraph, worked out once for all of its units.
     by_article: dict[str, list[float]] = {}
@@ -136,9 +135,9 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
         title = article.title
         dense = max(dense_of[row] for row in range(unit.first, unit.last + 1))
         topical, support = coverage(terms, weights, text, context, title)
-        unit_typed = [typed[row] for row in range(unit.first, unit.last + 1)] if typed else [(0, False)]
+        unit_typed = [typed[row] for row in range(unit.first, unit.last + 1)] if typed else [(0, False, 0.0)]
         missing = [weight for term, weight in zip(terms, weights, strict=True) if term not in text]
-        typed_new = any(new for _, new in unit_typed)
+        typed_new = any(new for _, new, _ in unit_typed)
         matrix[index] = [
             dense, dense - best_dense, unit.passage_rank, 1 / (1 + unit.passage_rank),
             topical, support, _share(terms, weights, text), _share(terms, weights, context),
@@ -148,9 +147,9 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             _fraction([word in text for word in keywords]),
             _fraction([word not in text and word not in context and word not in title for word in keywords], 0.0),
             max(missing, default=0.0) / top_weight,
-            float(any(count for count, _ in unit_typed)), float(typed_new),
-            min(5, sum(count for count, _ in unit_typed)), float(question.wants_span and not typed_new),
-            max((slotted[row] for row in range(unit.first, unit.last + 1)), default=0.0) if slotted else 0.0,
+            float(any(count for count, _, _ in unit_typed)), float(typed_new),
+            min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
+            max(slot for _, _, slot in unit_typed),
             _share(slot_terms, None, text),
             _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
             min(4, len(constraints)),

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from qa.text.bigrams import char_bigrams
 from qa.text.lexicon import (
     ASKED_UNITS,
+    CLAUSE_MARKS,
+    COLONS,
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
     ROLE_TITLES,
+    SENTENCE_TERMINATORS,
     TIME_UNITS,
     alternation,
 )
@@ -99,7 +102,9 @@ def analyze(text: str) -> Question:
 # A factoid question's asking phrase: what the typed patterns leave (什么, 哪, 何).
 _ASKING = re.compile(r"什么|哪|何|谁|多少|几")
 SLOT_CHARS = 6
-_CLAUSE_BREAK = re.compile(r"[，,。？?！!：:；;、\s]")
+# What ends a clause, in a question or in evidence.
+CLAUSE_BREAKS = CLAUSE_MARKS + SENTENCE_TERMINATORS + COLONS
+_CLAUSE_BREAK = re.compile(rf"[{re.escape(CLAUSE_BREAKS)}\s]")
 
 
 def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:

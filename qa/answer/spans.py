@@ -5,15 +5,12 @@ from __future__ import annotations
 import functools
 import re
 
-from qa.answer.question import Question
+from qa.answer.question import CLAUSE_BREAKS, Question
 from qa.text.lexicon import (
-    CLAUSE_MARKS,
-    COLONS,
     HAN_DIGITS,
     QUANTITY_UNITS,
     QUOTE_CLOSERS,
     QUOTE_OPENERS,
-    SENTENCE_TERMINATORS,
     alternation,
 )
 from qa.text.normalize import match_form, normalize
@@ -173,12 +170,15 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
     return found
 
 
-def fitting(tagged: Tagged, question: Question) -> tuple[int, bool]:
-    """How many candidates in the text fit the question, and whether one says what the question does not."""
+def fitting(tagged: Tagged, question: Question) -> tuple[int, bool, float]:
+    """How many candidates in the text fit the question, whether one says what the question does not,
+    and how much of the question's slot words (qa.answer.question, ``slot``) stand right beside one, on
+    the same sides: 天城文在[12世纪]成为梵语 for 天城文在何时成为梵语, 现有[7.6万名]职工 for 多少职工."""
     found = typed_candidates(tagged, question)
     asked = normalize(question.text)
-    return len(found), any(text and normalize(text) not in asked
-                           for text in (tagged.text[start:end].strip() for start, end in found))
+    new = any(text and normalize(text) not in asked
+              for text in (tagged.text[start:end].strip() for start, end in found))
+    return len(found), new, max((_slot_score(tagged.form, start, end, question) for start, end in found), default=0.0)
 
 
 # Characters (的, 了, 是) that may stand between a candidate and the slot words beside it.
@@ -187,14 +187,7 @@ SLOT_GAP = 2
 MAX_SLOT_SPAN = 16
 MIN_ANCHOR = 2
 _QUOTATION_MARKS = "".join(mark for mark in QUOTE_OPENERS + QUOTE_CLOSERS if mark not in "《》")
-_CLAUSE_BREAK = re.compile(rf"[{re.escape(CLAUSE_MARKS + SENTENCE_TERMINATORS + COLONS)}]")
-
-
-def slot_fit(tagged: Tagged, question: Question) -> float:
-    """How much of the question's slot words (qa.answer.question, ``slot``) stand right beside some fitting
-    candidate, on the same sides: 天城文在[12世纪]成为梵语 for 天城文在何时成为梵语, 现有[7.6万名]职工 for 多少职工."""
-    return max((_slot_score(tagged.form, start, end, question) for start, end in typed_candidates(tagged, question)),
-               default=0.0)
+_CLAUSE_BREAK = re.compile(rf"[{re.escape(CLAUSE_BREAKS)}]")
 
 
 def _slot_score(form: str, start: int, end: int, question: Question) -> float:

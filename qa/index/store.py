@@ -61,12 +61,11 @@ class Store:
 
     def _add_tags(self) -> None:
         """Tag the sentences of a store written before sentences carried their tags (once, on open)."""
-        columns = {row[1] for row in self.connection.execute("PRAGMA table_info(sentences)")}
-        if "tags" in columns:
+        if _has_tags(self.connection):
             return
         with self.transaction() as connection:
             # Checked again inside the write lock: another process may have just done it.
-            if "tags" in {row[1] for row in connection.execute("PRAGMA table_info(sentences)")}:
+            if _has_tags(connection):
                 return
             connection.execute("ALTER TABLE sentences ADD COLUMN tags TEXT NOT NULL DEFAULT ''")
             rows = connection.execute("SELECT sentence_id, text FROM sentences").fetchall()
@@ -230,6 +229,10 @@ class Store:
         cursor = (connection or self.connection).cursor()
         cursor.row_factory = sqlite3.Row
         return cursor.execute(sql, params).fetchall()
+
+
+def _has_tags(connection: sqlite3.Connection) -> bool:
+    return "tags" in {row[1] for row in connection.execute("PRAGMA table_info(sentences)")}
 
 
 def _delete_documents(connection: sqlite3.Connection, doc_ids: list[str]) -> None:

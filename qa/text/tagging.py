@@ -23,19 +23,16 @@ _ENCODED = re.compile(r"(\d+)([a-z]*)")
 
 @dataclass(frozen=True)
 class Tagged:
-    """A text and its words."""
+    """A text, its :func:`tagging_form` (simplified-Chinese patterns match it at the offsets of the text)
+    and its words."""
 
     text: str
+    form: str
     words: tuple[Word, ...]
-
-    @functools.cached_property
-    def form(self) -> str:
-        """The :func:`tagging_form` of the text: simplified-Chinese patterns match it at the offsets of the text."""
-        return tagging_form(self.text)
 
     def __add__(self, other: Tagged) -> Tagged:
         shift = len(self.text)
-        return Tagged(self.text + other.text,
+        return Tagged(self.text + other.text, self.form + other.form,
                       self.words + tuple((word, flag, start + shift) for word, flag, start in other.words))
 
 
@@ -55,12 +52,13 @@ def _fold(char: str) -> str:
 
 def tag(text: str) -> Tagged:
     """Run the tagger (index time, or a question: short texts)."""
+    form = tagging_form(text)
     words: list[Word] = []
     offset = 0
-    for pair in _tagger().cut(tagging_form(text)):
+    for pair in _tagger().cut(form):
         words.append((pair.word, pair.flag, offset))
         offset += len(pair.word)
-    return Tagged(text, tuple(words))
+    return Tagged(text, form, tuple(words))
 
 
 def encode(tagged: Tagged) -> str:
@@ -78,7 +76,7 @@ def decode(text: str, encoded: str) -> Tagged:
         size = int(match.group(1))
         words.append((form[offset : offset + size], match.group(2), offset))
         offset += size
-    return Tagged(text, tuple(words))
+    return Tagged(text, form, tuple(words))
 
 
 @functools.cache

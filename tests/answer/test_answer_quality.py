@@ -8,7 +8,7 @@ from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
 from qa.answer.features import coverage
 from qa.answer.question import analyze
-from qa.answer.spans import best_span, candidates, slot_fit
+from qa.answer.spans import best_span, candidates, fitting
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
@@ -130,7 +130,7 @@ def test_the_span_is_what_stands_where_the_question_asks(question, sentence, spa
 def test_a_candidate_the_question_words_surround_beats_one_nearer_a_keyword():
     question = analyze("天城文在何時成為梵語的標準書寫系統？")
     sentence = "天城文於1200年傳入，天城文在13世紀成為梵語的標準書寫系統。"
-    assert slot_fit(tag(sentence), question) == pytest.approx(1.0)
+    assert fitting(tag(sentence), question)[2] == pytest.approx(1.0)
     assert best_span(tag(sentence), question) == "13世紀"
 
 
