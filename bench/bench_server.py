@@ -115,16 +115,21 @@ def memory(pid: int) -> dict[str, float]:
     return {key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024 for key in ("VmRSS", "VmHWM")}
 
 
+def answered_once(port: int, question: str) -> None:
+    """Ask until the server started on ``port`` answers (up to two minutes: start-up loads the model)."""
+    for _ in range(1200):
+        try:
+            post(port, question)
+            return
+        except (ConnectionRefusedError, ConnectionResetError):
+            time.sleep(0.1)
+
+
 def rss_after_dev_set(data_dir: Path, questions: list[str]) -> tuple[dict, dict]:
     port = free_port()
     process = launch(data_dir, port)
     try:
-        for _ in range(600):
-            try:
-                post(port, questions[0])
-                break
-            except (ConnectionRefusedError, ConnectionResetError):
-                time.sleep(0.1)
+        answered_once(port, questions[0])
         started = memory(process.pid)
         for question in questions:
             post(port, question)
@@ -146,12 +151,7 @@ def saturation(data_dir: Path, questions: list[str], workers: int, seconds: floa
     port = free_port()
     process = launch(data_dir, port, workers)
     try:
-        for _ in range(1200):
-            try:
-                post(port, questions[0])
-                break
-            except (ConnectionRefusedError, ConnectionResetError):
-                time.sleep(0.1)
+        answered_once(port, questions[0])
         for question in questions[:20]:  # warm-up of every worker's first requests
             post(port, question)
         numbers = itertools.count()
