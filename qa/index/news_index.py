@@ -28,7 +28,7 @@ from embeddings.model import load_model, model_name
 from embeddings.vector_index import VectorIndex
 from qa.errors import IndexMissing, QAError
 from qa.index.fusion import CANDIDATES, reciprocal_rank, top_rows
-from qa.index.prepare import prepare_articles
+from qa.index.prepare import PreparedArticle, prepare_articles
 from qa.index.records import AddReport, DocumentInfo, Hit, StoredDocument, read_rows, stored_document
 from qa.index.snapshot import Snapshot, derive
 from qa.index.store import Store
@@ -80,33 +80,43 @@ class NewsIndex:
         by_source: dict[str, list[Article]] = {name: [] for name in sources}
         for article in articles:
             by_source.setdefault(article.source, []).append(article)
-        report = AddReport()
         with self.write_lock:
-            pending: list[tuple[str, str, list[Article]]] = []
-            for name, text in sources.items():
-                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-                if self.store.source_hash(name) == digest:
-                    report.unchanged_sources.append(name)
-                else:
-                    pending.append((name, digest, by_source[name]))
-            prepared = prepare_articles([article for _, _, group in pending for article in group], self.encoder,
+            unchanged = [name for name, text in sources.items() if self.is_indexed(name, text)]
+            pending = [name for name in sources if name not in unchanged]
+            prepared = prepare_articles([article for name in pending for article in by_source[name]], self.encoder,
                                         progress)
-            removed: list[str] = []
-            start, commits = self.generation, 0
-            try:
-                for name, digest, group in pending:
-                    items = [prepared[article.doc_id] for article in group]
-                    removed += self.store.replace_source(name, sources[name], digest, items)
-                    commits += 1
-                    report.doc_ids += [item.article.doc_id for item in items]
-                    report.added_sources.append(name)
-                    report.documents += len(items)
-                    report.chunks += sum(len(item.chunks) for item in items)
-                    report.sentences += sum(len(item.sentences) for item in items)
-            finally:
-                # Whatever was committed is served, even when a later source failed.
-                if commits:
-                    self._swap(removed, report.doc_ids, start, commits)
+            report = self._write((name, sources[name], [prepared[article.doc_id] for article in by_source[name]])
+                                 for name in pending)
+        report.unchanged_sources = unchanged
+        return report
+
+    def is_indexed(self, name: str, text: str) -> bool:
+        """Whether source ``name`` is indexed with exactly this text (a write of it would change nothing)."""
+        return self.store.source_hash(name) == source_digest(text)
+
+    def add_prepared(self, sources: Iterable[tuple[str, str, list[PreparedArticle]]]) -> AddReport:
+        """Write sources prepared elsewhere (name, text, its prepared articles), each in a transaction of
+        its own as it comes, so that a run stopped halfway keeps what it committed."""
+        with self.write_lock:
+            return self._write(sources)
+
+    def _write(self, sources: Iterable[tuple[str, str, list[PreparedArticle]]]) -> AddReport:
+        report = AddReport()
+        removed: list[str] = []
+        start, commits = self.generation, 0
+        try:
+            for name, text, items in sources:
+                removed += self.store.replace_source(name, text, source_digest(text), items)
+                commits += 1
+                report.doc_ids += [item.article.doc_id for item in items]
+                report.added_sources.append(name)
+                report.documents += len(items)
+                report.chunks += sum(len(item.chunks) for item in items)
+                report.sentences += sum(len(item.sentences) for item in items)
+        finally:
+            # Whatever was committed is served, even when a later source failed.
+            if commits:
+                self._swap(removed, report.doc_ids, start, commits)
         return report
 
     def delete(self, doc_ids: list[str]) -> list[str]:
@@ -236,6 +246,11 @@ class NewsIndex:
 
 
 LOCK_FILE = "vectors.lock"
+
+
+def source_digest(text: str) -> str:
+    """What tells an unchanged source from a changed one."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @contextmanager
