@@ -17,7 +17,7 @@ $(BIN)/python:
 # looser makes pip fetch a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,milvus,ray]'
 	touch $@
 
 install: $(VENV)/.installed
