@@ -4,7 +4,7 @@ Usage: python bench/run_all.py [--skip-1m] [--skip-scale] [--profile]
 Each script runs in its own interpreter, one after another, so none measures another's leftovers:
 indexing (cold, which also fills the seed embedding cache the others reuse), floor and overhead, ours
 beside a plain pipeline, `qa serve` start-up and memory, the HTTP API (concurrency; load during writes),
-the cost of one add or delete, and the scale tables
+the cost of one add or delete, ingestion in-process and on Ray, and the scale tables
 (10k, 100k and 1M chunks; --skip-1m stops at 100k, which saves about 10 minutes).
 The machine is shared and noisy: the scripts repeat their measurements and report medians.
 """
@@ -42,6 +42,7 @@ def main() -> None:
         run("bench_api.py", "--data-dir", str(directory))
         run("bench_load.py", "--data-dir", str(directory))
     run("bench_writes.py")
+    run("bench_ingest.py")
     if not args.skip_scale:
         run("bench_scale.py", *(["--quick"] if args.skip_1m else []))
 

@@ -18,12 +18,13 @@ from qa.answer.models import AnswerModels, bundled
 from qa.answer.result import Answer, Passage
 from qa.answer.selection import calibration_for
 from qa.index import RETRIEVERS, AddReport, DocumentInfo, NewsIndex, StoredDocument
+from qa.index.ray_ingest import RaySettings, ingest
 from qa.ingest import LoadReport, load_path
 from qa.settings import Settings
 from qa.text.normalize import normalize
 from qa.text.tagging import tag
 
-__all__ = ["QA", "RETRIEVERS"]
+__all__ = ["QA", "RETRIEVERS", "RaySettings"]
 
 
 class QA:
@@ -113,8 +114,14 @@ class QA:
         self._examples.refresh(self.index.snapshot)
         return report
 
-    def add_paths(self, paths: Iterable[Path], progress: bool = False) -> tuple[AddReport, list[str]]:
-        """Index files and folders; returns what was indexed and one error line per bad file."""
+    def add_paths(self, paths: Iterable[Path], progress: bool = False,
+                  ray: RaySettings | None = None) -> tuple[AddReport, list[str]]:
+        """Index files and folders, in this process or, with ``ray``, on a Ray pipeline; returns what was
+        indexed and one error line per bad file."""
+        if ray is not None:
+            run = ingest(self.index, paths, ray, progress)
+            self._examples.refresh(self.index.snapshot)
+            return run.report, run.errors
         loaded = LoadReport()
         for path in paths:
             loaded.merge(load_path(Path(path)))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa import limits
 from qa.answer.result import Answer
-from qa.engine import QA, RETRIEVERS
+from qa.engine import QA, RETRIEVERS, RaySettings
 from qa.errors import QAError
 from qa.settings import Settings
 
@@ -57,11 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = command("index", run_index, "index files or folders (default: seeds/)")
     index.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt, .md, .html, .jsonl)")
-    index.add_argument("--quiet", action="store_true", help="no progress bar")
+    _write_options(index)
 
     add = command("add", run_index, "add files or folders to the index; a changed file replaces its old version")
-    add.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt, .md, .html, .jsonl)")
-    add.add_argument("--quiet", action="store_true", help="no progress bar")
+    # "*", checked in run_index: with "+" argparse would refuse `qa add --ray PATH` before --ray gives PATH back.
+    add.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt, .md, .html, .jsonl)")
+    add.set_defaults(needs_paths=add)
+    _write_options(add)
 
     delete = command("delete", run_delete, "delete documents by id; they are never retrieved again")
     delete.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
@@ -114,6 +116,16 @@ def _count(value: str) -> int:
     return number
 
 
+def _write_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    # const "": --ray without an address starts a local Ray.
+    parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                        help="parse, chunk, tag and embed on a Ray Data pipeline: a local Ray, or the cluster at "
+                        "ADDRESS (auto, HOST:PORT) from one of its nodes; needs the [ray] extra")
+    parser.add_argument("--ray-workers", type=_positive, metavar="N",
+                        help="embedder actors of --ray (default: one per CPU the cluster has free)")
+
+
 def _answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
     parser.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
@@ -125,13 +137,22 @@ def open_qa(args: argparse.Namespace, create: bool = False) -> QA:
 
 
 def run_index(args: argparse.Namespace) -> int:
+    if args.ray and args.ray != "auto" and ":" not in args.ray:
+        # Not an address (auto, HOST:PORT, ray://HOST:PORT) but a path that `--ray PATH` put here.
+        args.paths.insert(0, Path(args.ray))
+        args.ray = ""
+    if not args.paths and getattr(args, "needs_paths", None):
+        args.needs_paths.error("the following arguments are required: paths")
     paths = args.paths or [Path(DEFAULT_CORPUS)]
     for path in paths:
         if not path.exists():
             raise QAError(f"{path}: no such file or folder")
+    if args.ray_workers is not None and args.ray is None:
+        raise QAError("--ray-workers needs --ray")
+    ray = None if args.ray is None else RaySettings(args.ray or None, args.ray_workers)
     started = time.perf_counter()
     qa = open_qa(args, create=True)
-    report, errors = qa.add_paths(paths, progress=not args.quiet)
+    report, errors = qa.add_paths(paths, progress=not args.quiet, ray=ray)
     for line in errors:
         print(f"qa: skipped {line}", file=sys.stderr)
     stats = qa.stats()
