@@ -36,7 +36,7 @@ from qa.errors import QAError
 from qa.index.news_index import NewsIndex
 from qa.index.prepare import PreparedArticle, prepare_articles
 from qa.index.records import AddReport
-from qa.ingest import IngestError, load_bytes, read_source, source_files
+from qa.ingest import IngestError, load_text, read_source, source_files
 
 # Sources per batch an actor prepares. One: a source is already tens to hundreds of texts to embed (a
 # newspaper issue), beside which Ray's cost per batch is small, and the driver commits each as it is ready.
@@ -198,8 +198,7 @@ def _parsed(ray: ModuleType, files: list[dict]) -> Iterator[dict]:
 
 
 def _parse_file(item: dict) -> list[dict]:
-    # Decoded already, so the UTF-8 bytes of the text decode back to it exactly.
-    loaded = load_bytes(item["name"], item["text"].encode("utf-8"))
+    loaded = load_text(item["name"], item["text"])
     rows = [{"name": "", "text": "", "articles": b"", "error": error} for error in loaded.errors]
     for name, text in loaded.sources.items():
         articles = [article for article in loaded.articles if article.source == name]

@@ -143,15 +143,18 @@ def _add_file(report: LoadReport, name: str, text: str) -> None:
 
 def load_bytes(name: str, data: bytes) -> LoadReport:
     """Load one file given as bytes (an upload); a bad file is reported, not raised."""
-    report = LoadReport()
     if Path(name).suffix.lower() not in SUFFIXES:
-        report.errors.append(f"{name}: unsupported file type (use {', '.join(sorted(SUFFIXES))})")
-        return report
+        return LoadReport(errors=[f"{name}: unsupported file type (use {', '.join(sorted(SUFFIXES))})"])
     try:
         text = decode_source(name, data)
     except IngestError as error:
-        report.errors.append(str(error))
-        return report
+        return LoadReport(errors=[str(error)])
+    return load_text(name, text)
+
+
+def load_text(name: str, text: str) -> LoadReport:
+    """Load one file already decoded (by :func:`read_source`); a bad file is reported, not raised."""
+    report = LoadReport()
     _add_file(report, name, text)
     return report
 
