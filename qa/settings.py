@@ -17,6 +17,11 @@ WRITE_THREADS_ENV = "QA_WRITE_THREADS"
 WRITE_QUEUE_ENV = "QA_WRITE_QUEUE"
 QUERY_CACHE_ENV = "QA_QUERY_CACHE"
 WORKERS_ENV = "QA_WORKERS"
+BACKEND_ENV = "QA_BACKEND"
+MILVUS_URI_ENV = "QA_MILVUS_URI"
+# Where the index keeps its truth and searches (qa.index.backends): local needs nothing started.
+BACKENDS = ("local", "milvus")
+DEFAULT_BACKEND = "local"
 DEFAULT_DATA_DIR = "data"
 # Reads answered at once, and reads that may wait for them before the server refuses more (503).
 # Two cores answer about 22 questions a second, so a full queue of 8 behind 4 running drains in
@@ -43,6 +48,8 @@ class Settings:
     write_queue: int = DEFAULT_WRITE_QUEUE
     query_cache: int = DEFAULT_QUERY_CACHE
     workers: int = DEFAULT_WORKERS
+    backend: str = DEFAULT_BACKEND
+    milvus_uri: str | None = None  # None: a milvus-lite file in the data directory
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None, model: str | None = None,
@@ -58,7 +65,15 @@ class Settings:
                    _count(None, WRITE_THREADS_ENV, DEFAULT_WRITE_THREADS, 1),
                    _count(None, WRITE_QUEUE_ENV, DEFAULT_WRITE_QUEUE, 0),
                    _count(None, QUERY_CACHE_ENV, DEFAULT_QUERY_CACHE, 0),
-                   _count(workers, WORKERS_ENV if workers is None else "--workers", DEFAULT_WORKERS, 1))
+                   _count(workers, WORKERS_ENV if workers is None else "--workers", DEFAULT_WORKERS, 1),
+                   _backend(), os.environ.get(MILVUS_URI_ENV) or None)
+
+
+def _backend() -> str:
+    backend = os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
+    if backend not in BACKENDS:
+        raise QAError(f"{BACKEND_ENV} must be one of {', '.join(BACKENDS)}, not {backend!r}", "invalid_setting")
+    return backend
 
 
 def _count(explicit: int | str | None, name: str, default: int, minimum: int) -> int:

@@ -32,3 +32,14 @@ def app(seed_qa):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(params=["local", "milvus"])
+def backend(request, monkeypatch):
+    """Each backend in turn, as QA_BACKEND chooses it for this test and every process it starts; the
+    Milvus one is a milvus-lite file in the test's data directory."""
+    if request.param == "milvus":
+        pytest.importorskip("pymilvus")
+    monkeypatch.setenv("QA_BACKEND", request.param)
+    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
+    return request.param

@@ -14,7 +14,7 @@ from qa import limits
 from qa.answer.result import Answer
 from qa.engine import QA, RETRIEVERS, RaySettings
 from qa.errors import QAError
-from qa.settings import Settings
+from qa.settings import BACKEND_ENV, BACKENDS, MILVUS_URI_ENV, Settings
 
 DEFAULT_CORPUS = "seeds"
 # What a process killed by SIGPIPE exits with, as any Unix tool whose reader went away.
@@ -24,6 +24,11 @@ BROKEN_PIPE_STATUS = 128 + 13
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The backend options stand for their variables: every process this command starts (the workers
+    # of serve, the engine, the server) reads them from the settings.
+    for variable, value in ((BACKEND_ENV, args.backend), (MILVUS_URI_ENV, args.milvus_uri)):
+        if value is not None:
+            os.environ[variable] = value
     try:
         status = int(args.run(args) or 0)
         sys.stdout.flush()
@@ -52,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--data-dir", help="index directory (default $QA_DATA_DIR or ./data)")
         sub.add_argument("--model", help="sentence-transformers model name or path "
                          "(default $QA_EMBEDDING_MODEL or the bundled multilingual-e5-small)")
+        sub.add_argument("--backend", choices=BACKENDS, help="where the index lives: local (SQLite + FAISS in "
+                         "--data-dir) or milvus (default $QA_BACKEND or local)")
+        sub.add_argument("--milvus-uri", metavar="URI", help="the milvus backend's Milvus: http://HOST:19530, or a "
+                         "milvus-lite file (default $QA_MILVUS_URI or DATA_DIR/milvus.db)")
         sub.set_defaults(run=run)
         return sub
 

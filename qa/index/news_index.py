@@ -1,8 +1,9 @@
 """The index front door: add, delete, search, document, save, open.
 
-State lives in one data directory: ``qa.sqlite`` (the truth: articles, sentences, chunks,
-tokens, vectors), ``embeddings.sqlite`` (the embedding cache) and ``vectors.faiss`` (derived,
-stamped with the SQLite generation it was built from and rebuilt when stale). Readers work on
+The truth (articles, sentences, chunks, tokens, vectors) lives in the backend
+(:mod:`qa.index.backends`): by default ``qa.sqlite`` in the data directory, with ``vectors.faiss``
+derived from it (stamped with the generation it was built from and rebuilt when stale); or Milvus.
+The data directory always holds ``embeddings.sqlite``, the embedding cache. Readers work on
 an immutable :class:`Snapshot`; a write derives a new one from the current one and swaps it in
 with one assignment, so a search sees either the old or the new state, never half of a change.
 
@@ -14,34 +15,31 @@ rows that differ.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from embeddings.cache import CachedEncoder
 from embeddings.model import load_model, model_name
-from embeddings.vector_index import VectorIndex
-from qa.errors import IndexMissing, QAError
-from qa.index.fusion import CANDIDATES, reciprocal_rank, top_rows
+from qa.errors import QAError
+from qa.index.backends import Backend, open_backend
 from qa.index.prepare import PreparedArticle, prepare_articles
 from qa.index.records import AddReport, DocumentInfo, Hit, StoredDocument, read_rows, stored_document
 from qa.index.snapshot import Snapshot, derive
-from qa.index.store import Store
-from qa.index.vector_file import load_vectors, save_vectors
 from qa.ingest.article import Article
+from qa.settings import Settings
 from qa.text.tokens import tokenize
 
 
 class NewsIndex:
-    def __init__(self, directory: Path, encoder: CachedEncoder, store: Store) -> None:
+    def __init__(self, directory: Path, encoder: CachedEncoder, backend: Backend) -> None:
         self.directory = directory
         self.encoder = encoder
-        self.store = store
+        self.backend = backend
+        self.store = backend.store
         self.write_lock = threading.Lock()
         # Held while the snapshot and its generation are replaced (a write's swap, a refresh), not for a
         # whole write: a refresh must not wait for this process's own write to finish embedding.
@@ -51,13 +49,15 @@ class NewsIndex:
             self.save()
 
     @classmethod
-    def open(cls, directory: Path, model: str | None = None, create: bool = False) -> NewsIndex:
-        """Open the index in ``directory``; ``create`` makes an empty one if there is none."""
-        database = directory / "qa.sqlite"
-        if not database.exists() and not create:
-            raise IndexMissing(f"no index in {directory}/ — run `qa index` first")
+    def open(cls, directory: Path, model: str | None = None, create: bool = False, backend: str | None = None,
+             milvus_uri: str | None = None) -> NewsIndex:
+        """Open the index in ``directory`` (with the ``milvus`` backend: in Milvus at ``milvus_uri``,
+        the directory keeping the embedding cache); ``create`` makes an empty one if there is none.
+        The backend and URI default to the settings'."""
+        settings = Settings.from_env(directory)
+        chosen = open_backend(backend or settings.backend, directory, milvus_uri or settings.milvus_uri, create)
         directory.mkdir(parents=True, exist_ok=True)
-        store = Store(database)
+        store = chosen.store
         stored_model = store.meta("model")
         wanted = model_name(model) if model or not stored_model else stored_model
         if stored_model and stored_model != wanted and store.count("chunks"):
@@ -66,7 +66,7 @@ class NewsIndex:
                 "use another --data-dir or re-index")
         store.set_meta("model", wanted)
         encoder = CachedEncoder(load_model(wanted), wanted, directory / "embeddings.sqlite")
-        return cls(directory, encoder, store)
+        return cls(directory, encoder, chosen)
 
     @property
     def model_name(self) -> str:
@@ -170,53 +170,37 @@ class NewsIndex:
     # -- persistence --------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Persist the derived vector index, stamped with the generation it reflects.
-
-        Processes sharing the directory save in turn (a file lock), and one whose state a later
-        commit has overtaken leaves the file to that commit's writer: saving it would only stamp an
-        older generation, which makes the next open rebuild."""
+        """Persist what the backend derived in this process (the local vector index), stamped with
+        the generation it reflects."""
         with self._swapping:
             snapshot, generation = self.snapshot, self.generation
-        with _locked(self.directory / LOCK_FILE):
-            if self.store.latest_generation() == generation:
-                save_vectors(self.directory, snapshot.vectors, generation, self.model_name)
+        self.backend.save(snapshot.search, generation, self.model_name)
 
     def _load_snapshot(self) -> tuple[Snapshot, int, bool]:
         """The snapshot of what SQLite holds, its generation, and whether the saved vector index had to be rebuilt."""
         documents, sentences, chunks, generation = self.store.all_rows()
         self.store.committed_generation = generation
         rows = read_rows(documents, sentences, chunks, self.encoder.dim)
-        vectors = load_vectors(self.directory, generation, self.model_name, self.encoder.dim, rows.chunk_ids)
-        repaired = vectors is None
-        if vectors is None:
-            vectors = VectorIndex.build(rows.chunk_ids, rows.chunk_vectors)
-        return Snapshot.from_rows(rows, vectors), generation, repaired
+        search, repaired = self.backend.open_search(rows, generation, self.model_name)
+        return Snapshot.from_rows(rows, search), generation, repaired
 
     # -- reads --------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 5, retriever: str = "hybrid",
                query_vector: np.ndarray | None = None, snapshot: Snapshot | None = None) -> list[Hit]:
-        """The ``k`` best chunks for ``query``: dense, BM25, or both fused by reciprocal rank.
-        A caller that reads the hits' rows passes the snapshot it reads them in; the engine has
-        checked ``retriever`` (one of RETRIEVERS)."""
+        """The ``k`` best chunks for ``query``: dense, BM25, or both fused by reciprocal rank (ranked
+        by the backend's search). A caller that reads the hits' rows passes the snapshot it reads them
+        in; the engine has checked ``retriever`` (one of RETRIEVERS)."""
         snapshot = snapshot or self.snapshot
         if not snapshot.chunks:
             return []
         if query_vector is None:
             query_vector = self.encoder.encode_query(query)
-        bm25_scores = snapshot.bm25.scores(tokenize(query))
-        rankings: list[list[int]] = []
-        if retriever in ("dense", "hybrid"):
-            chunk_ids, _ = snapshot.vectors.search(query_vector, CANDIDATES)
-            rankings.append([snapshot.chunk_row[int(chunk_id)] for chunk_id in chunk_ids])
-        if retriever in ("bm25", "hybrid"):
-            rankings.append(top_rows(bm25_scores, CANDIDATES).tolist())
-        fused = reciprocal_rank(rankings)
+        fused = snapshot.search.ranked(tokenize(query), query_vector, retriever, k, snapshot.chunk_row)
         rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
         dense_scores = dict(zip(fused, snapshot.chunk_vectors[rows] @ query_vector, strict=True))
         best = sorted(fused, key=lambda row: (-fused[row], -dense_scores[row]))[:k]
-        return [Hit(snapshot.chunks[row], fused[row], float(dense_scores[row]), float(bm25_scores[row]))
-                for row in best]
+        return [Hit(snapshot.chunks[row], fused[row], float(dense_scores[row])) for row in best]
 
     def document(self, doc_id: str) -> StoredDocument | None:
         """The whole article: metadata and paragraphs with their offsets into the source."""
@@ -240,25 +224,11 @@ class NewsIndex:
             "sentences": len(snapshot.sentences),
             "model": self.model_name,
             "dimension": self.encoder.dim,
-            "index_size": len(snapshot.vectors),
+            "index_size": snapshot.search.size,
             "data_dir": str(self.directory),
         }
-
-
-LOCK_FILE = "vectors.lock"
 
 
 def source_digest(text: str) -> str:
     """What tells an unchanged source from a changed one."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` across processes, released when the block ends (or the process dies)."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -92,7 +92,6 @@ class Hit:
     chunk: ChunkRow
     score: float  # fused score (RRF for hybrid), higher is better
     dense: float  # cosine similarity of the chunk to the query
-    bm25: float
 
 
 @dataclass

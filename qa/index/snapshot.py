@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from embeddings.vector_index import VectorIndex
-from qa.index.bm25 import Bm25Index
 from qa.index.records import ChunkRow, DocumentInfo, Extent, Rows, SentenceRow
+from qa.index.search import ChunkSearch
 from qa.text.bigrams import char_bigrams
 from qa.text.normalize import match_form
 
@@ -51,8 +50,7 @@ class Snapshot:
     sentence_vectors: np.ndarray
     chunks: list[ChunkRow]
     chunk_vectors: np.ndarray
-    vectors: VectorIndex
-    bm25: Bm25Index
+    search: ChunkSearch
     sentence_ids: np.ndarray
     chunk_ids: np.ndarray
     extents: dict[str, Extent]
@@ -68,10 +66,9 @@ class Snapshot:
         self.chunk_row = RowIndex(self.chunk_ids)
 
     @classmethod
-    def from_rows(cls, rows: Rows, vectors: VectorIndex) -> Snapshot:
+    def from_rows(cls, rows: Rows, search: ChunkSearch) -> Snapshot:
         return cls({info.doc_id: info for info in rows.documents}, rows.sentences, rows.sentence_vectors,
-                   rows.chunks, rows.chunk_vectors, vectors, Bm25Index(rows.chunk_tokens), rows.sentence_ids,
-                   rows.chunk_ids, rows.extents)
+                   rows.chunks, rows.chunk_vectors, search, rows.sentence_ids, rows.chunk_ids, rows.extents)
 
     def chunk_sentences(self, chunk: ChunkRow) -> range:
         return range(chunk.first_row, chunk.last_row + 1)
@@ -114,12 +111,7 @@ def derive(old: Snapshot, removed: list[str], rows: Rows) -> Snapshot:
     chunks += _shift(rows.chunks, -len(sentences))
     chunk_ids = np.concatenate([old.chunk_ids[keep_chunks], rows.chunk_ids])
     chunk_vectors = np.concatenate([old.chunk_vectors[keep_chunks], rows.chunk_vectors])
-    # A memory copy (see VectorIndex.copy): readers may be searching the old index.
-    vectors = old.vectors.copy()
-    vectors.remove(old.chunk_ids[~keep_chunks])
-    vectors.add(rows.chunk_ids, rows.chunk_vectors)
-    if vectors.needs_rebuild:
-        vectors = VectorIndex.build(chunk_ids, chunk_vectors)
+    search = old.search.changed(old.chunk_ids[~keep_chunks], keep_chunks, rows, chunk_ids, chunk_vectors)
     gone_ids = set(removed)
     documents = {doc_id: info for doc_id, info in old.documents.items() if doc_id not in gone_ids}
     documents.update((info.doc_id, info) for info in rows.documents)
@@ -138,8 +130,7 @@ def derive(old: Snapshot, removed: list[str], rows: Rows) -> Snapshot:
     return Snapshot(
         documents, sentences + rows.sentences,
         np.concatenate([old.sentence_vectors[keep_sentences], rows.sentence_vectors]), chunks, chunk_vectors,
-        vectors, old.bm25.changed(keep_chunks, rows.chunk_tokens),
-        np.concatenate([old.sentence_ids[keep_sentences], rows.sentence_ids]), chunk_ids, extents, counted)
+        search, np.concatenate([old.sentence_ids[keep_sentences], rows.sentence_ids]), chunk_ids, extents, counted)
 
 
 def _row_range(ids: np.ndarray, lo: int, hi: int) -> tuple[int, int]:

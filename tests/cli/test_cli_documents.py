@@ -8,7 +8,7 @@ COURIER = {"title": "快递小哥入会", "text": "北京市邮政快递业工�
            "date": "2021-11-03", "source": "courier"}
 
 
-def test_add_list_and_delete_documents(tmp_path):
+def test_add_list_and_delete_documents(tmp_path, backend):
     folder = tmp_path / "incoming"
     folder.mkdir()
     (folder / "books.txt").write_text("职工书屋\n\n全市建成职工书屋一百家。\n", encoding="gbk")

@@ -19,9 +19,9 @@ def snapshot_state(index: NewsIndex) -> dict:
         "sentences": sorted((s.sentence_id, s.doc_id, s.text) for s in sentences),
         "chunks": sorted((c.chunk_id, c.doc_id, c.text, sentences[c.first_row].sentence_id,
                           sentences[c.last_row].sentence_id) for c in snapshot.chunks),
-        "vector_ids": sorted(snapshot.vectors.ids().tolist()),
+        "vector_ids": sorted(snapshot.search.vectors.ids().tolist()),
         "terms": dict(snapshot.term_frequency),
-        "search": {(query, retriever): [(hit.chunk.chunk_id, round(hit.score, 6), round(hit.bm25, 4))
+        "search": {(query, retriever): [(hit.chunk.chunk_id, round(hit.score, 6))
                                         for hit in index.search(query, 5, retriever)]
                    for query in QUERIES for retriever in ("hybrid", "dense", "bm25")},
     }
@@ -54,15 +54,16 @@ def test_rows_of_every_chunk_are_its_own_sentences_after_a_delete_in_the_middle(
         assert all(snapshot.sentences[row].doc_id == chunk.doc_id for row in snapshot.chunk_sentences(chunk))
         assert "".join(texts) == chunk.text.replace("\n", "")
     assert len(snapshot.sentence_vectors) == len(snapshot.sentences)
-    assert len(snapshot.chunk_vectors) == len(snapshot.chunks) == len(snapshot.vectors) == snapshot.bm25.size
+    search = snapshot.search
+    assert len(snapshot.chunk_vectors) == len(snapshot.chunks) == len(search.vectors) == search.bm25.size
 
 
 def test_a_write_leaves_the_snapshot_readers_hold_untouched(index):
     before = index.snapshot
-    state = (len(before.chunks), len(before.vectors), before.bm25.size, sorted(before.documents))
+    state = (len(before.chunks), len(before.search.vectors), before.search.bm25.size, sorted(before.documents))
     index.add(*corpus({"d.txt": TEXTS["d.txt"]}))
     index.delete([next(iter(before.documents))])
-    assert (len(before.chunks), len(before.vectors), before.bm25.size, sorted(before.documents)) == state
+    assert (len(before.chunks), len(before.search.vectors), before.search.bm25.size, sorted(before.documents)) == state
     assert index.snapshot is not before
 
 

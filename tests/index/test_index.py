@@ -10,8 +10,17 @@ from tests.builders import SMALL_TEXTS, corpus
 
 
 @pytest.fixture
-def index(tmp_path):
+def index(tmp_path, backend):
+    """The small corpus indexed on each backend in turn."""
     index = NewsIndex.open(tmp_path, create=True)
+    index.add(*corpus(SMALL_TEXTS))
+    return index
+
+
+@pytest.fixture
+def local_index(tmp_path):
+    """The small corpus on the local backend, whose files some tests break on purpose."""
+    index = NewsIndex.open(tmp_path, create=True, backend="local")
     index.add(*corpus(SMALL_TEXTS))
     return index
 
@@ -62,10 +71,11 @@ def test_deleted_documents_are_never_retrieved_again(index, tmp_path):
         assert all(hit.chunk.doc_id != doc_id for hit in hits)
     reopened = NewsIndex.open(tmp_path)
     assert doc_id not in reopened.snapshot.documents
-    assert len(reopened.snapshot.vectors) == len(reopened.snapshot.chunks)
+    assert reopened.snapshot.search.size == len(reopened.snapshot.chunks) == index.snapshot.search.size
 
 
-def test_reload_gives_the_same_results_and_repairs_a_stale_or_broken_vector_file(index, tmp_path):
+def test_reload_gives_the_same_results_and_repairs_a_stale_or_broken_vector_file(local_index, tmp_path):
+    index = local_index
     query = index.encoder.encode_query("体检项目")
     before = [(h.chunk.chunk_id, round(h.score, 6)) for h in index.search("体检项目", 3, query_vector=query)]
     assert [(h.chunk.chunk_id, round(h.score, 6)) for h in
@@ -76,12 +86,13 @@ def test_reload_gives_the_same_results_and_repairs_a_stale_or_broken_vector_file
     assert np.allclose(repaired.snapshot.chunk_vectors, index.snapshot.chunk_vectors)
 
 
-def test_opening_a_missing_index_says_so(tmp_path):
+def test_opening_a_missing_index_says_so(tmp_path, backend):
     with pytest.raises(IndexMissing, match="qa index"):
         NewsIndex.open(tmp_path / "nowhere")
 
 
-def test_every_sentence_is_stored_with_its_tags_and_an_older_store_gets_them_on_open(index, tmp_path):
+def test_every_sentence_is_stored_with_its_tags_and_an_older_store_gets_them_on_open(local_index, tmp_path):
+    index = local_index
     tagged = [sentence.tagged for sentence in index.snapshot.sentences]
     assert tagged == [tag(sentence.text) for sentence in index.snapshot.sentences]
     index.store.connection.execute("ALTER TABLE sentences DROP COLUMN tags")

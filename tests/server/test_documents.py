@@ -24,7 +24,7 @@ COURIER = {"title": "快递小哥入会", "text": "北京市邮政快递业工�
 
 
 @pytest.fixture
-def qa(tmp_path):
+def qa(tmp_path, backend):
     qa = QA.open(tmp_path / "index", create=True)
     qa.index.add(*corpus({name: SMALL_TEXTS[name] for name in ("a.txt", "c.txt")}))
     return qa

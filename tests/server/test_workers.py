@@ -122,7 +122,7 @@ def test_writes_through_both_workers_at_once_end_in_one_state(server):
     assert {worker for _, worker, _ in written} == {"1", "2"}  # both wrote
     fresh = NewsIndex.open(data_dir)  # what SQLite holds, read from scratch
     expected = {"documents": len(fresh.snapshot.documents), "chunks": len(fresh.snapshot.chunks),
-                "index_size": len(fresh.snapshot.vectors)}
+                "index_size": len(fresh.snapshot.search.vectors)}
     assert expected["documents"] == len(SMALL_TEXTS) + len(records)
     for stats in from_every_worker(url + "api/stats").values():
         assert all({key: stat[key] for key in expected} == expected for stat in stats)

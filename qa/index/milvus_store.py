@@ -1,0 +1,535 @@
+"""Milvus holds the truth, as SQLite does for the local backend: sources, articles, sentences and
+chunks with their vectors, and a BM25 field over each chunk's tokens that Milvus ranks itself.
+
+Milvus has no transactions, so a write is made visible by one upsert, its commit point:
+- rows are immutable and their ids are never reused (a counter in ``meta`` hands out id ranges);
+- a write inserts its sentences, chunks and texts first, tagged with the generation it will have;
+- then it upserts the source's row, which names the generation of the source's *manifest* (the
+  documents it serves, with each document's generation and id ranges): that is the commit point;
+- then it announces the generation in ``meta`` and deletes the rows it superseded.
+
+Rows outside every manifest belong to a write that was killed, or to one whose clean-up was: they
+are never served, and the next open collects them. A kill between the commit point and the
+announcement is repaired on open (the highest generation any source names is announced).
+Long texts (a source, its manifest, a document's paragraphs) are stored in parts, since a VARCHAR
+holds at most 64 kB.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+from qa.errors import QAError
+from qa.index.prepare import PreparedArticle
+from qa.index.records import Extent
+
+# A VARCHAR holds at most this many bytes; texts are cut in parts that fit even at 4 bytes a character.
+VARCHAR_BYTES = 65_535
+PART_CHARS = 16_000
+NAME_BYTES = 2_048
+# Rows are read, and deleted by id, in pages of this many.
+PAGE = 4_096
+# A read that finds rows superseded under it reads the state again, this many times at most.
+READ_ATTEMPTS = 8
+# Milvus requires a vector field in every collection; the tables without vectors carry this one.
+PLACEHOLDER = [0.0, 0.0]
+# Milvus's BM25 over this project's own tokens (space-joined, split back by the standard analyzer):
+# chosen over its jieba analyzer by bench/milvus_bm25.py (README, "Scaling out").
+ANALYZER = {"tokenizer": "standard"}
+
+# A document's row as the SQLite store's documents table has it (read_rows and stored_document read it).
+DOCUMENT_FIELDS = ("doc_id", "source", "ordinal", "kind", "title", "subtitle", "byline", "reporters", "dateline",
+                   "date", "paragraphs")
+SENTENCE_FIELDS = ("sentence_id", "doc_id", "ordinal", "paragraph", "start", "end", "text", "source_start",
+                   "source_end", "tags", "vector")
+CHUNK_FIELDS = ("chunk_id", "doc_id", "ordinal", "first_sentence", "last_sentence", "text", "terms", "vector")
+
+T = TypeVar("T")
+Row = dict[str, object]
+RowsRead = tuple[list[Row], list[Row], list[Row]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One document of a source's manifest: the generation of its rows and their id ranges."""
+
+    doc_id: str
+    generation: int
+    extent: Extent
+
+    def to_list(self) -> list:
+        return [self.doc_id, self.generation, *self.extent]
+
+    @classmethod
+    def of(cls, item: list) -> Entry:
+        return cls(item[0], item[1], tuple(item[2:6]))
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    name: str
+    sha256: str  # "" for a source whose documents were all deleted (a tombstone)
+    generation: int  # of the write that made this row: its manifest's parts carry it
+    text_generation: int  # of the write that stored the source's text
+
+    @property
+    def live(self) -> bool:
+        return bool(self.sha256)
+
+
+class MilvusStore:
+    """The SQLite :class:`~qa.index.store.Store`'s methods over Milvus collections named ``prefix_*``."""
+
+    def __init__(self, client: MilvusClient, prefix: str = "qa", lite_file: str | None = None) -> None:
+        """``lite_file``: the milvus-lite file the client opened in this process, which ``close`` releases."""
+        self.client = client
+        self.lite_file = lite_file
+        self.names = {table: f"{prefix}_{table}" for table in ("meta", "sources", "texts", "sentences", "chunks")}
+        self._create_tables()
+        self.committed_generation = self._repair()
+        self._collect()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.lite_file:
+            # The embedded server holds the file's lock until released: another process may open it then.
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.lite_file)
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        rows = self.client.query(self.names["meta"], ids=[key], output_fields=["value"])
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.client.upsert(self.names["meta"], [{"key": key, "value": value, "placeholder": PLACEHOLDER}])
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    def latest_generation(self) -> int:
+        """The generation last announced by any process: one read by primary key."""
+        return self.generation
+
+    def _reserve(self, count: int) -> int:
+        """The first of ``count`` fresh row ids, never handed out before (one writer at a time)."""
+        first = int(self.meta("next_id") or 1)
+        self.set_meta("next_id", str(first + count))
+        return first
+
+    # -- what is committed ----------------------------------------------------------------------
+
+    def _sources(self, names: list[str] | None = None) -> dict[str, SourceRow]:
+        """The rows of the sources ``names`` (None: of all)."""
+        fields = ["name", "sha256", "generation", "text_generation"]
+        if names == []:
+            return {}
+        rows = (self.client.query(self.names["sources"], ids=names, output_fields=fields) if names is not None
+                else self._all("sources", "generation >= 0", fields))
+        return {row["name"]: SourceRow(row["name"], row["sha256"], row["generation"], row["text_generation"])
+                for row in rows}
+
+    def _manifests(self, sources: Iterable[SourceRow]) -> dict[str, list[Entry]]:
+        return {source.name: [Entry.of(item) for item in json.loads(self._text("manifest", source.name,
+                                                                                source.generation) or "[]")]
+                for source in sources if source.live}
+
+    def _served(self, doc_ids: list[str] | None = None) -> dict[str, tuple[str, Entry]]:
+        """doc_id → (source, manifest entry) of the documents committed now (None: of all, else of ``doc_ids``):
+        the manifests of the sources that ever stored a document of that id."""
+        if doc_ids is None:
+            sources = self._sources()
+        else:
+            names = {row["owner"] for start in range(0, len(doc_ids), PAGE) for row in self._all(
+                "texts", f'kind == "document" and part == 0 and name in '
+                f'[{", ".join(_literal(doc_id) for doc_id in doc_ids[start:start + PAGE])}]', ["owner"])}
+            sources = self._sources(sorted(names))
+        wanted = None if doc_ids is None else set(doc_ids)
+        return {entry.doc_id: (name, entry) for name, entries in self._manifests(sources.values()).items()
+                for entry in entries if wanted is None or entry.doc_id in wanted}
+
+    def _read(self, attempt: Callable[[], T | None]) -> T:
+        """``attempt()``'s result, once it is not None: None means a write superseded rows while they
+        were read, so the state is read again."""
+        for _ in range(READ_ATTEMPTS):
+            result = attempt()
+            if result is not None:
+                return result
+        raise QAError("the index in Milvus names rows it does not hold; re-index the affected sources",
+                      "index_inconsistent")
+
+    def committed_changes(self, served: Mapping[str, Extent | None]) -> tuple[int, list[str], RowsRead]:
+        """What differs between the documents ``served`` and what is committed now (see Store). The
+        generation is read first, so a write that lands meanwhile is seen again by the next refresh."""
+        def attempt() -> tuple[int, list[str], RowsRead] | None:
+            generation = self.latest_generation()
+            current = self._served()
+            extents = {doc_id: entry.extent if any(entry.extent) else None for doc_id, (_, entry) in current.items()}
+            stale = [doc_id for doc_id, extent in served.items() if extents.get(doc_id, False) != extent]
+            fresh = [doc_id for doc_id, extent in extents.items() if served.get(doc_id, False) != extent]
+            rows = self._rows_of({doc_id: current[doc_id] for doc_id in fresh})
+            return None if rows is None else (generation, stale, rows)
+
+        return self._read(attempt)
+
+    def source_hash(self, name: str) -> str | None:
+        source = self._sources([name]).get(name)
+        return source.sha256 if source and source.live else None
+
+    def source_text(self, name: str) -> str | None:
+        source = self._sources([name]).get(name)
+        return self._text("source", name, source.text_generation) if source and source.live else None
+
+    def document(self, doc_id: str) -> Row | None:
+        """The document's row as served now: of the generation its source's manifest names."""
+        found = self._served([doc_id]).get(doc_id)
+        return None if found is None else self._document_row(found[1])
+
+    def count(self, table: str) -> int:
+        """Rows of ``table`` ("sentences" or "chunks") that are served."""
+        low = 0 if table == "sentences" else 2
+        return sum(entry.extent[low + 1] - entry.extent[low] for _, entry in self._served().values())
+
+    def rows_of(self, doc_ids: list[str]) -> RowsRead:
+        return self._read(lambda: self._rows_of(self._served(doc_ids)))
+
+    def all_rows(self) -> tuple[list[Row], list[Row], list[Row], int]:
+        def attempt() -> tuple[list[Row], list[Row], list[Row], int] | None:
+            generation = self.latest_generation()
+            rows = self._rows_of(self._served())
+            return None if rows is None else (*rows, generation)
+
+        return self._read(attempt)
+
+    def _rows_of(self, documents: Mapping[str, tuple[str, Entry]]) -> RowsRead | None:
+        """Documents, sentences and chunks rows of ``documents``, in the SQLite store's order; None when
+        a write superseded some of them while they were read (the caller reads the state again)."""
+        entries = [entry for _, entry in documents.values()]
+        sentences = self._rows_in("sentences", "sentence_id", SENTENCE_FIELDS, entries, 0)
+        chunks = self._rows_in("chunks", "chunk_id", CHUNK_FIELDS, entries, 2)
+        document_rows = [self._document_row(entry) for entry in entries]
+        expected = (sum(entry.extent[1] - entry.extent[0] for entry in entries),
+                    sum(entry.extent[3] - entry.extent[2] for entry in entries))
+        if None in document_rows or (len(sentences), len(chunks)) != expected:
+            return None
+        for row in sentences + chunks:
+            row["vector"] = np.asarray(row["vector"], np.float32).tobytes()
+        for row in chunks:
+            row["tokens"] = json.dumps(str(row.pop("terms")).split(), ensure_ascii=False)
+        document_rows.sort(key=lambda row: (row["source"], row["ordinal"]))
+        return document_rows, sentences, chunks
+
+    def _rows_in(self, table: str, key: str, fields: tuple[str, ...], entries: list[Entry], low: int) -> list[Row]:
+        ranges = sorted((entry.extent[low], entry.extent[low + 1]) for entry in entries
+                        if entry.extent[low + 1] > entry.extent[low])
+        found: list[Row] = []
+        # Contiguous ranges are read as one: a document's ids follow the one written just before it.
+        for start, end in _merged(ranges):
+            found += self._all(table, f"{key} >= {start} and {key} < {end}", list(fields))
+        return sorted(found, key=lambda row: row[key])
+
+    def _document_row(self, entry: Entry) -> Row | None:
+        text = self._text("document", entry.doc_id, entry.generation)
+        return None if text is None else dict(zip(DOCUMENT_FIELDS, json.loads(text), strict=True))
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def replace_source(self, name: str, text: str, sha256: str, prepared: list[PreparedArticle]) -> list[str]:
+        """Swap everything indexed from source ``name`` for ``prepared``, made visible at once by the
+        source's row; returns the ids of the documents it had before."""
+        _check_fits(name, prepared)
+        for item in prepared:
+            if len(item.chunk_vectors):
+                self._create_data_tables(item.chunk_vectors.shape[1])
+        generation = self.generation + 1
+        old_source = self._sources([name]).get(name)
+        old = self._manifests([old_source]).get(name, []) if old_source else []
+        taken = [doc_id for doc_id, (owner, _) in self._served([item.article.doc_id for item in prepared]).items()
+                 if owner != name]
+        if taken:
+            raise QAError(f"document id {taken[0]!r} of {name!r} is already indexed from another source",
+                          "duplicate_document")
+        next_id = self._reserve(sum(len(item.sentences) + len(item.chunks) for item in prepared))
+        entries = []
+        for item in prepared:
+            entry = self._insert_article(item, generation, next_id)
+            next_id = max(next_id, entry.extent[1], entry.extent[3])
+            entries.append(entry)
+        self._put_text("source", name, name, generation, text)
+        self._commit(name, sha256, generation, generation, entries)
+        self._drop(old, [] if old_source is None else [("source", name, old_source.text_generation)])
+        return [entry.doc_id for entry in old]
+
+    def delete_documents(self, doc_ids: list[str]) -> list[str]:
+        """Delete the given documents; returns the ids that existed. A source left empty becomes a tombstone."""
+        wanted = set(doc_ids)
+        owners = sorted({owner for owner, _ in self._served(sorted(wanted)).values()})
+        sources = self._sources(owners)
+        affected = self._manifests(sources.values())
+        if not affected:
+            return []  # nothing announced: replicas have nothing to catch up with
+        generation = self.generation + 1
+        removed: list[Entry] = []
+        texts: list[tuple[str, str, int]] = []
+        for name, entries in affected.items():
+            kept = [entry for entry in entries if entry.doc_id not in wanted]
+            removed += [entry for entry in entries if entry.doc_id in wanted]
+            source = sources[name]
+            if kept:
+                self._commit(name, source.sha256, generation, source.text_generation, kept, announce=False)
+            else:
+                self._commit(name, "", generation, 0, [], announce=False)
+                texts.append(("source", name, source.text_generation))
+        self._announce(generation)
+        self._drop(removed, texts)
+        return [entry.doc_id for entry in removed]
+
+    def _insert_article(self, item: PreparedArticle, generation: int, first_id: int) -> Entry:
+        article = item.article
+        paragraphs = [{"text": p.text, "spans": p.body.spans} for p in article.paragraphs]
+        document = [article.doc_id, article.source, article.ordinal, article.kind, article.title, article.subtitle,
+                    article.byline, json.dumps(article.reporters, ensure_ascii=False), article.dateline,
+                    article.date, json.dumps(paragraphs, ensure_ascii=False)]
+        self._put_text("document", article.doc_id, article.source, generation,
+                       json.dumps(document, ensure_ascii=False))
+        sentence_ids = list(range(first_id, first_id + len(item.sentences)))
+        chunk_first = first_id + len(item.sentences)
+        if item.sentences:
+            self.client.insert(self.names["sentences"], [
+                {"sentence_id": sentence_id, "doc_id": article.doc_id, "generation": generation, "ordinal": ordinal,
+                 "paragraph": sentence.paragraph, "start": sentence.start, "end": sentence.end, "text": sentence.text,
+                 "source_start": sentence.source_start, "source_end": sentence.source_end, "tags": tags,
+                 "vector": np.asarray(vector, np.float32).tolist()}
+                for ordinal, (sentence_id, sentence, vector, tags) in enumerate(
+                    zip(sentence_ids, item.sentences, item.sentence_vectors, item.sentence_tags, strict=True))])
+        position = {sentence: index for index, sentence in enumerate(item.sentences)}
+        if item.chunks:
+            self.client.insert(self.names["chunks"], [
+                {"chunk_id": chunk_first + number, "doc_id": article.doc_id, "generation": generation,
+                 "ordinal": chunk.ordinal, "first_sentence": sentence_ids[position[chunk.sentences[0]]],
+                 "last_sentence": sentence_ids[position[chunk.sentences[-1]]], "text": chunk.text,
+                 "terms": " ".join(tokens), "vector": np.asarray(vector, np.float32).tolist()}
+                for number, (chunk, tokens, vector) in enumerate(
+                    zip(item.chunks, item.chunk_tokens, item.chunk_vectors, strict=True))])
+        sentence_extent = (first_id, chunk_first) if item.sentences else (0, 0)
+        chunk_extent = (chunk_first, chunk_first + len(item.chunks)) if item.chunks else (0, 0)
+        return Entry(article.doc_id, generation, (*sentence_extent, *chunk_extent))
+
+    def _commit(self, name: str, sha256: str, generation: int, text_generation: int, entries: list[Entry],
+                announce: bool = True) -> None:
+        """Write the manifest's parts, then the source's row naming them: from that upsert on, readers
+        serve the new state (the commit point); then announce it."""
+        self._put_text("manifest", name, name, generation, json.dumps([entry.to_list() for entry in entries],
+                                                                       ensure_ascii=False))
+        self.client.upsert(self.names["sources"], [{"name": name, "sha256": sha256, "generation": generation,
+                                                    "text_generation": text_generation,
+                                                    "placeholder": PLACEHOLDER}])
+        if announce:
+            self._announce(generation)
+
+    def _announce(self, generation: int) -> None:
+        self.set_meta("generation", str(generation))
+        self.committed_generation = generation
+
+    def _drop(self, entries: list[Entry], texts: list[tuple[str, str, int]]) -> None:
+        """Delete the rows and texts of superseded ``entries`` and the given (kind, name, generation) texts."""
+        for entry in entries:
+            low_sentence, high_sentence, low_chunk, high_chunk = entry.extent
+            if high_sentence > low_sentence:
+                self.client.delete(self.names["sentences"],
+                                   filter=f"sentence_id >= {low_sentence} and sentence_id < {high_sentence}")
+            if high_chunk > low_chunk:
+                self.client.delete(self.names["chunks"],
+                                   filter=f"chunk_id >= {low_chunk} and chunk_id < {high_chunk}")
+            texts.append(("document", entry.doc_id, entry.generation))
+        for kind, name, generation in texts:
+            self.client.delete(self.names["texts"], filter=_text_filter(kind, name, generation))
+
+    # -- texts in parts -----------------------------------------------------------------------
+
+    def _put_text(self, kind: str, name: str, owner: str, generation: int, text: str) -> None:
+        # A killed write of the same generation may have left parts of this text: none may remain.
+        self.client.delete(self.names["texts"], filter=_text_filter(kind, name, generation))
+        parts = [text[start:start + PART_CHARS] for start in range(0, len(text), PART_CHARS)] or [""]
+        self.client.upsert(self.names["texts"], [
+            {"key": f"{kind}:{generation}:{number}:{name}", "kind": kind, "name": name, "owner": owner,
+             "generation": generation, "part": number, "parts": len(parts), "text": part,
+             "placeholder": PLACEHOLDER}
+            for number, part in enumerate(parts)])
+
+    def _text(self, kind: str, name: str, generation: int) -> str | None:
+        rows = self._all("texts", _text_filter(kind, name, generation), ["part", "parts", "text"])
+        if not rows or len(rows) != rows[0]["parts"]:
+            return None
+        return "".join(row["text"] for row in sorted(rows, key=lambda row: row["part"]))
+
+    # -- open: tables, repair, collection ---------------------------------------------------------
+
+    def _repair(self) -> int:
+        """Announce the highest generation a source's row names, if a killed write committed without
+        announcing it; returns the generation announced."""
+        announced = self.generation
+        highest = max((source.generation for source in self._sources().values()), default=0)
+        if highest > announced:
+            self._announce(highest)
+        return max(highest, announced)
+
+    def _collect(self) -> None:
+        """Delete the rows and texts no manifest names, of generations already announced (a write in
+        progress elsewhere writes the next one, so its rows are left alone)."""
+        announced = self.generation
+        sources = self._sources()
+        manifests = self._manifests(sources.values())
+        live_texts = {("manifest", name, source.generation) for name, source in sources.items() if source.live}
+        live_texts |= {("source", name, source.text_generation) for name, source in sources.items() if source.live}
+        live_texts |= {("document", entry.doc_id, entry.generation) for entries in manifests.values()
+                       for entry in entries}
+        dead_texts = {(row["kind"], row["name"], row["generation"]) for row in self._all(
+            "texts", f"generation <= {announced}", ["kind", "name", "generation"])} - live_texts
+        self._drop([], sorted(dead_texts))
+        if not self.client.has_collection(self.names["sentences"]):
+            return
+        entries = [entry for entries in manifests.values() for entry in entries]
+        for table, key, low in (("sentences", "sentence_id", 0), ("chunks", "chunk_id", 2)):
+            live = _merged(sorted((entry.extent[low], entry.extent[low + 1]) for entry in entries))
+            dead = [row[key] for row in self._all(table, f"generation <= {announced}", [key])
+                    if not _within(row[key], live)]
+            for start in range(0, len(dead), PAGE):
+                self.client.delete(self.names[table], ids=dead[start:start + PAGE])
+
+    def _create_tables(self) -> None:
+        if self.client.has_collection(self.names["texts"]):
+            # Collections are released when the server restarts (milvus-lite: with its process).
+            for name in self.names.values():
+                if self.client.has_collection(name):
+                    self.client.load_collection(name)
+            return
+        for table, key, key_bytes, fields in (
+                ("meta", "key", 256, [("value", DataType.VARCHAR, {"max_length": 4_096})]),
+                ("sources", "name", NAME_BYTES, [("sha256", DataType.VARCHAR, {"max_length": 64}),
+                                                 ("generation", DataType.INT64, {}),
+                                                 ("text_generation", DataType.INT64, {})]),
+                ("texts", "key", NAME_BYTES + 64, [("kind", DataType.VARCHAR, {"max_length": 16}),
+                                                   ("name", DataType.VARCHAR, {"max_length": NAME_BYTES}),
+                                                   ("owner", DataType.VARCHAR, {"max_length": NAME_BYTES}),
+                                                   ("generation", DataType.INT64, {}),
+                                                   ("part", DataType.INT64, {}), ("parts", DataType.INT64, {}),
+                                                   ("text", DataType.VARCHAR, {"max_length": VARCHAR_BYTES})])):
+            schema = self.client.create_schema(auto_id=False)
+            schema.add_field(key, DataType.VARCHAR, is_primary=True, max_length=key_bytes)
+            for field, kind, options in fields:
+                schema.add_field(field, kind, **options)
+            schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=len(PLACEHOLDER))
+            self._create(self.names[table], schema, {"placeholder": ("FLAT", "L2")})
+
+    def _create_data_tables(self, dim: int) -> None:
+        if self.client.has_collection(self.names["chunks"]):
+            return
+        sentences = self.client.create_schema(auto_id=False)
+        sentences.add_field("sentence_id", DataType.INT64, is_primary=True)
+        _add_common(sentences)
+        for field in ("paragraph", "start", "end", "source_start", "source_end"):
+            sentences.add_field(field, DataType.INT64)
+        sentences.add_field("text", DataType.VARCHAR, max_length=VARCHAR_BYTES)
+        sentences.add_field("tags", DataType.VARCHAR, max_length=VARCHAR_BYTES)
+        sentences.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        # Sentences are read, never searched: the cheapest index Milvus accepts.
+        self._create(self.names["sentences"], sentences, {"vector": ("FLAT", "IP")})
+        chunks = self.client.create_schema(auto_id=False)
+        chunks.add_field("chunk_id", DataType.INT64, is_primary=True)
+        _add_common(chunks)
+        chunks.add_field("first_sentence", DataType.INT64)
+        chunks.add_field("last_sentence", DataType.INT64)
+        chunks.add_field("text", DataType.VARCHAR, max_length=VARCHAR_BYTES)
+        chunks.add_field("terms", DataType.VARCHAR, max_length=VARCHAR_BYTES, enable_analyzer=True,
+                         analyzer_params=ANALYZER)
+        chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        chunks.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        chunks.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
+                                     output_field_names=["sparse"]))
+        self._create(self.names["chunks"], chunks, {"vector": ("AUTOINDEX", "IP"),
+                                                    "sparse": ("SPARSE_INVERTED_INDEX", "BM25")})
+
+    def _create(self, name: str, schema, indexes: dict[str, tuple[str, str]]) -> None:
+        params = self.client.prepare_index_params()
+        for field, (index_type, metric) in indexes.items():
+            params.add_index(field, index_type=index_type, metric_type=metric)
+        # Strong: a read sees every write acknowledged before it, whichever process made it.
+        self.client.create_collection(name, schema=schema, consistency_level="Strong")
+        # Not waited for by polling (pymilvus sleeps half a second per index): loading waits for it.
+        self.client.create_index(name, params, sync=False)
+        self.client.load_collection(name)
+
+    def _all(self, table: str, expression: str, fields: list[str]) -> list[Row]:
+        """Every row of ``table`` (a key of ``names``) that matches ``expression``, read in pages."""
+        name = self.names[table]
+        if not self.client.has_collection(name):
+            return []
+        # Most reads are a few rows: one query; only a read that fills a page goes on with an iterator.
+        found = [dict(row) for row in self.client.query(name, filter=expression, output_fields=fields, limit=PAGE)]
+        if len(found) < PAGE:
+            return found
+        found = []
+        iterator = self.client.query_iterator(name, batch_size=PAGE, filter=expression, output_fields=fields)
+        try:
+            while batch := iterator.next():
+                found += [dict(row) for row in batch]
+        finally:
+            iterator.close()
+        return found
+
+
+def _add_common(schema) -> None:
+    schema.add_field("doc_id", DataType.VARCHAR, max_length=NAME_BYTES)
+    schema.add_field("generation", DataType.INT64)
+    schema.add_field("ordinal", DataType.INT64)
+
+
+def _text_filter(kind: str, name: str, generation: int) -> str:
+    return f"kind == {_literal(kind)} and name == {_literal(name)} and generation == {generation}"
+
+
+def _literal(value: str) -> str:
+    """``value`` as a string literal of a Milvus filter expression."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted ``[start, end)`` ranges with the touching and overlapping ones joined."""
+    merged: list[list[int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _within(value: int, ranges: list[tuple[int, int]]) -> bool:
+    index = int(np.searchsorted([start for start, _ in ranges], value, side="right")) - 1
+    return index >= 0 and value < ranges[index][1]
+
+
+def _check_fits(name: str, prepared: list[PreparedArticle]) -> None:
+    """Refuse, before anything is written, what a Milvus VARCHAR cannot hold."""
+    fields = [("the source name", name, NAME_BYTES)]
+    for item in prepared:
+        label = f"document {item.article.doc_id!r}"
+        fields.append((f"the id of {label}", item.article.doc_id, NAME_BYTES))
+        fields += [(f"a sentence of {label}", sentence.text, VARCHAR_BYTES) for sentence in item.sentences]
+        fields += [(f"a chunk of {label}", chunk.text, VARCHAR_BYTES) for chunk in item.chunks]
+        fields += [(f"a chunk's tokens of {label}", " ".join(tokens), VARCHAR_BYTES) for tokens in item.chunk_tokens]
+    for label, text, limit in fields:
+        if len(text.encode("utf-8")) > limit:
+            raise QAError(f"{label} of {name!r} is too long for the Milvus backend (at most {limit} bytes)",
+                          "too_long")
