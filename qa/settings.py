@@ -19,6 +19,7 @@ QUERY_CACHE_ENV = "QA_QUERY_CACHE"
 WORKERS_ENV = "QA_WORKERS"
 BACKEND_ENV = "QA_BACKEND"
 MILVUS_URI_ENV = "QA_MILVUS_URI"
+MILVUS_TOKEN_ENV = "QA_MILVUS_TOKEN"
 # Where the index keeps its truth and searches (qa.index.backends): local needs nothing started.
 BACKENDS = ("local", "milvus")
 DEFAULT_BACKEND = "local"
@@ -50,6 +51,7 @@ class Settings:
     workers: int = DEFAULT_WORKERS
     backend: str = DEFAULT_BACKEND
     milvus_uri: str | None = None  # None: a milvus-lite file in the data directory
+    milvus_token: str | None = None  # "user:password" or an API key, for a Milvus that authenticates
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None, model: str | None = None,
@@ -66,7 +68,7 @@ class Settings:
                    _count(None, WRITE_QUEUE_ENV, DEFAULT_WRITE_QUEUE, 0),
                    _count(None, QUERY_CACHE_ENV, DEFAULT_QUERY_CACHE, 0),
                    _count(workers, WORKERS_ENV if workers is None else "--workers", DEFAULT_WORKERS, 1),
-                   _backend(), os.environ.get(MILVUS_URI_ENV) or None)
+                   _backend(), os.environ.get(MILVUS_URI_ENV) or None, os.environ.get(MILVUS_TOKEN_ENV) or None)
 
 
 def _backend() -> str:

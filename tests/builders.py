@@ -7,8 +7,10 @@ Test modules import from here and get their fixtures from conftest.py; no test m
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from qa.ingest.article import Article, Paragraph
@@ -80,11 +82,26 @@ def corpus(texts: dict[str, tuple[str, ...]]) -> tuple[list[Article], dict[str, 
 
 # ---------------------------------------------------------------- the command line
 
+LISTENING = re.compile(r"listening on (http://\S+/)")  # what `qa serve` logs once it is ready
+
 
 def run_qa(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """``python -m qa ARGS`` as a process, its output captured as text."""
     return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, input=stdin,
                           timeout=300)
+
+
+def wait_for_url(process: subprocess.Popen, log: Path, timeout: float = 180.0) -> str:
+    """The address a `qa serve` process says it listens on, once it says so in its ``log``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = LISTENING.search(log.read_text(encoding="utf-8", errors="replace"))
+        if found:
+            return found.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"qa serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) -> None:

@@ -85,7 +85,7 @@ class MilvusBackend:
     store: MilvusStore  # imported with pymilvus, only when this backend is chosen
 
     @classmethod
-    def open(cls, uri: str) -> MilvusBackend:
+    def open(cls, uri: str, token: str | None = None) -> MilvusBackend:
         try:
             from pymilvus import MilvusClient
             from pymilvus.exceptions import MilvusException
@@ -102,7 +102,7 @@ class MilvusBackend:
         if lite:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
         try:
-            client = MilvusClient(uri, timeout=10)
+            client = MilvusClient(uri, token=token or "", timeout=10)
         except MilvusException as error:
             if lite:
                 raise QAError(f"cannot open the milvus-lite file {uri}: another process may hold it (to share "
@@ -126,9 +126,11 @@ class MilvusBackend:
         """Nothing to save: Milvus holds the index."""
 
 
-def open_backend(kind: str, directory: Path, milvus_uri: str | None = None, create: bool = False) -> Backend:
+def open_backend(kind: str, directory: Path, milvus_uri: str | None = None, create: bool = False,
+                 milvus_token: str | None = None) -> Backend:
     """The ``kind`` of backend (one of qa.settings.BACKENDS) over ``directory``, or Milvus at ``milvus_uri``
-    (default: a milvus-lite file in ``directory``); ``create`` makes an empty index if there is none."""
+    (default: a milvus-lite file in ``directory``; ``milvus_token`` where it authenticates); ``create``
+    makes an empty index if there is none."""
     if kind == "milvus":
         uri = milvus_uri or str(directory / MILVUS_LITE_FILE)
         where = f"Milvus at {uri}"
@@ -137,7 +139,7 @@ def open_backend(kind: str, directory: Path, milvus_uri: str | None = None, crea
         where, made = f"{directory}/", (directory / DATABASE_FILE).exists()
     if not made and not create:
         raise IndexMissing(f"no index in {where} — run `qa index` first")
-    backend: Backend = MilvusBackend.open(uri) if kind == "milvus" else LocalBackend.open(directory)
+    backend: Backend = MilvusBackend.open(uri, milvus_token) if kind == "milvus" else LocalBackend.open(directory)
     if not create and not backend.exists():
         raise IndexMissing(f"no index in {where} — run `qa index` first")
     return backend

@@ -55,7 +55,8 @@ class NewsIndex:
         the directory keeping the embedding cache); ``create`` makes an empty one if there is none.
         The backend and URI default to the settings'."""
         settings = Settings.from_env(directory)
-        chosen = open_backend(backend or settings.backend, directory, milvus_uri or settings.milvus_uri, create)
+        chosen = open_backend(backend or settings.backend, directory, milvus_uri or settings.milvus_uri, create,
+                              settings.milvus_token)
         directory.mkdir(parents=True, exist_ok=True)
         store = chosen.store
         stored_model = store.meta("model")

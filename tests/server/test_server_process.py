@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +28,8 @@ from tests.builders import (
     XINJIANG_SOURCE,
     assert_answer_stream,
     parse_sse,
+    wait_for_url,
 )
-
-LISTENING = re.compile(r"listening on (http://\S+/)")
 
 
 def start(data_dir: Path, log: Path, *options: str) -> subprocess.Popen:
@@ -40,18 +37,6 @@ def start(data_dir: Path, log: Path, *options: str) -> subprocess.Popen:
                str(data_dir), *options]
     with log.open("wb") as output:
         return subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-
-
-def wait_for_url(process: subprocess.Popen, log: Path, timeout: float = 180.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = LISTENING.search(log.read_text(encoding="utf-8", errors="replace"))
-        if found:
-            return found.group(1)
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise AssertionError(f"qa serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 @pytest.fixture(scope="module")
