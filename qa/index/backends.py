@@ -33,6 +33,7 @@ MILVUS_LITE_FILE = "milvus.db"
 
 
 class Backend(Protocol):
+    name: str  # one of qa.settings.BACKENDS
     # The SQLite store, or Milvus's with the same methods.
     store: Store | MilvusStore
 
@@ -53,6 +54,7 @@ class Backend(Protocol):
 class LocalBackend:
     directory: Path
     store: Store
+    name = "local"
 
     @classmethod
     def open(cls, directory: Path) -> LocalBackend:
@@ -83,6 +85,7 @@ class LocalBackend:
 class MilvusBackend:
     uri: str
     store: MilvusStore  # imported with pymilvus, only when this backend is chosen
+    name = "milvus"
 
     @classmethod
     def open(cls, uri: str, token: str | None = None) -> MilvusBackend:

@@ -250,8 +250,8 @@ class MilvusStore:
         for item in prepared:
             if len(item.chunk_vectors):
                 self._create_data_tables(item.chunk_vectors.shape[1])
-        generation = self.generation + 1
         old_source = self._sources([name]).get(name)
+        generation = self._next_generation([old_source] if old_source else [])
         old = self._manifests([old_source]).get(name, []) if old_source else []
         taken = [doc_id for doc_id, (owner, _) in self._served([item.article.doc_id for item in prepared]).items()
                  if owner != name]
@@ -266,7 +266,9 @@ class MilvusStore:
             entries.append(entry)
         self._put_text("source", name, name, generation, text)
         self._commit(name, sha256, generation, generation, entries)
-        self._drop(old, [] if old_source is None else [("source", name, old_source.text_generation)])
+        superseded = [] if old_source is None else [("source", name, old_source.text_generation),
+                                                     ("manifest", name, old_source.generation)]
+        self._drop(old, superseded)
         return [entry.doc_id for entry in old]
 
     def delete_documents(self, doc_ids: list[str]) -> list[str]:
@@ -277,13 +279,14 @@ class MilvusStore:
         affected = self._manifests(sources.values())
         if not affected:
             return []  # nothing announced: replicas have nothing to catch up with
-        generation = self.generation + 1
+        generation = self._next_generation(list(sources.values()))
         removed: list[Entry] = []
         texts: list[tuple[str, str, int]] = []
         for name, entries in affected.items():
             kept = [entry for entry in entries if entry.doc_id not in wanted]
             removed += [entry for entry in entries if entry.doc_id in wanted]
             source = sources[name]
+            texts.append(("manifest", name, source.generation))
             if kept:
                 self._commit(name, source.sha256, generation, source.text_generation, kept, announce=False)
             else:
@@ -292,6 +295,11 @@ class MilvusStore:
         self._announce(generation)
         self._drop(removed, texts)
         return [entry.doc_id for entry in removed]
+
+    def _next_generation(self, touched: list[SourceRow]) -> int:
+        """The generation of the next write: past the one announced and past any a killed write left
+        unannounced on the sources it touches (its texts must not be taken for this write's)."""
+        return max([self.generation, *(source.generation for source in touched)]) + 1
 
     def _insert_article(self, item: PreparedArticle, generation: int, first_id: int) -> Entry:
         article = item.article

@@ -226,6 +226,7 @@ class NewsIndex:
             "model": self.model_name,
             "dimension": self.encoder.dim,
             "index_size": snapshot.search.size,
+            "backend": self.backend.name,
             "data_dir": str(self.directory),
         }
 

@@ -23,6 +23,7 @@ from qa.server.admission import RETRY_AFTER_SECONDS
 from qa.server.documents import MAX_LIST
 from qa.server.openai_compat import MODEL_ID, OPENAI_ROLES
 from qa.server.payload import CHAT_ROLES, MAX_BODY_BYTES, MAX_MESSAGES
+from qa.settings import BACKENDS
 
 bp = Blueprint("openapi", __name__)
 
@@ -127,7 +128,8 @@ SCHEMAS = {
     }),
     "Health": _object({"status": {"const": "ok"}, "documents": INTEGER, "model": STRING}),
     "Stats": _object({"documents": INTEGER, "sources": INTEGER, "chunks": INTEGER, "sentences": INTEGER,
-                      "model": STRING, "dimension": INTEGER, "index_size": INTEGER}),
+                      "model": STRING, "dimension": INTEGER, "index_size": INTEGER,
+                      "backend": {"enum": list(BACKENDS)}}),
     "PassagesEvent": _object({"passages": {"type": "array", "items": _ref("Passage")}}),
     "AnswerDeltaEvent": _object({"delta": {"type": "string", "minLength": 1}}),
     "CitationsEvent": _object({"citations": {"type": "array", "items": _ref("Citation")}}),
