@@ -35,6 +35,8 @@ PART_CHARS = 16_000
 NAME_BYTES = 2_048
 # Rows are read, and deleted by id, in pages of this many.
 PAGE = 4_096
+# Names a filter expression lists at most (an expression is a message of its own: it stays small).
+NAMES_PER_QUERY = 512
 # A read that finds rows superseded under it reads the state again, this many times at most.
 READ_ATTEMPTS = 8
 # Milvus requires a vector field in every collection; the tables without vectors carry this one.
@@ -139,9 +141,8 @@ class MilvusStore:
                 for row in rows}
 
     def _manifests(self, sources: Iterable[SourceRow]) -> dict[str, list[Entry]]:
-        return {source.name: [Entry.of(item) for item in json.loads(self._text("manifest", source.name,
-                                                                                source.generation) or "[]")]
-                for source in sources if source.live}
+        texts = self._texts("manifest", {source.name: source.generation for source in sources if source.live})
+        return {name: [Entry.of(item) for item in json.loads(text)] for name, text in texts.items()}
 
     def _served(self, doc_ids: list[str] | None = None) -> dict[str, tuple[str, Entry]]:
         """doc_id → (source, manifest entry) of the documents committed now (None: of all, else of ``doc_ids``):
@@ -149,9 +150,9 @@ class MilvusStore:
         if doc_ids is None:
             sources = self._sources()
         else:
-            names = {row["owner"] for start in range(0, len(doc_ids), PAGE) for row in self._all(
+            names = {row["owner"] for start in range(0, len(doc_ids), NAMES_PER_QUERY) for row in self._all(
                 "texts", f'kind == "document" and part == 0 and name in '
-                f'[{", ".join(_literal(doc_id) for doc_id in doc_ids[start:start + PAGE])}]', ["owner"])}
+                f'[{", ".join(_literal(doc_id) for doc_id in doc_ids[start:start + NAMES_PER_QUERY])}]', ["owner"])}
             sources = self._sources(sorted(names))
         wanted = None if doc_ids is None else set(doc_ids)
         return {entry.doc_id: (name, entry) for name, entries in self._manifests(sources.values()).items()
@@ -192,7 +193,8 @@ class MilvusStore:
     def document(self, doc_id: str) -> Row | None:
         """The document's row as served now: of the generation its source's manifest names."""
         found = self._served([doc_id]).get(doc_id)
-        return None if found is None else self._document_row(found[1])
+        text = None if found is None else self._text("document", doc_id, found[1].generation)
+        return None if text is None else _document_row(text)
 
     def count(self, table: str) -> int:
         """Rows of ``table`` ("sentences" or "chunks") that are served."""
@@ -216,11 +218,12 @@ class MilvusStore:
         entries = [entry for _, entry in documents.values()]
         sentences = self._rows_in("sentences", "sentence_id", SENTENCE_FIELDS, entries, 0)
         chunks = self._rows_in("chunks", "chunk_id", CHUNK_FIELDS, entries, 2)
-        document_rows = [self._document_row(entry) for entry in entries]
+        texts = self._texts("document", {entry.doc_id: entry.generation for entry in entries})
         expected = (sum(entry.extent[1] - entry.extent[0] for entry in entries),
                     sum(entry.extent[3] - entry.extent[2] for entry in entries))
-        if None in document_rows or (len(sentences), len(chunks)) != expected:
+        if len(texts) != len(entries) or (len(sentences), len(chunks)) != expected:
             return None
+        document_rows = [_document_row(text) for text in texts.values()]
         for row in sentences + chunks:
             row["vector"] = np.asarray(row["vector"], np.float32).tobytes()
         for row in chunks:
@@ -237,9 +240,6 @@ class MilvusStore:
             found += self._all(table, f"{key} >= {start} and {key} < {end}", list(fields))
         return sorted(found, key=lambda row: row[key])
 
-    def _document_row(self, entry: Entry) -> Row | None:
-        text = self._text("document", entry.doc_id, entry.generation)
-        return None if text is None else dict(zip(DOCUMENT_FIELDS, json.loads(text), strict=True))
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -375,10 +375,21 @@ class MilvusStore:
             for number, part in enumerate(parts)])
 
     def _text(self, kind: str, name: str, generation: int) -> str | None:
-        rows = self._all("texts", _text_filter(kind, name, generation), ["part", "parts", "text"])
-        if not rows or len(rows) != rows[0]["parts"]:
-            return None
-        return "".join(row["text"] for row in sorted(rows, key=lambda row: row["part"]))
+        return self._texts(kind, {name: generation}).get(name)
+
+    def _texts(self, kind: str, wanted: Mapping[str, int]) -> dict[str, str]:
+        """The whole texts of ``kind`` by name, each of the generation ``wanted`` gives it; a text with a
+        part missing is left out. Read a page of names at a time, not one query a text."""
+        names = sorted(wanted)
+        parts: dict[str, list[Row]] = {}
+        for start in range(0, len(names), NAMES_PER_QUERY):
+            chosen = ", ".join(_literal(name) for name in names[start:start + NAMES_PER_QUERY])
+            for row in self._all("texts", f"kind == {_literal(kind)} and name in [{chosen}]",
+                                 ["name", "generation", "part", "parts", "text"]):
+                if row["generation"] == wanted[row["name"]]:
+                    parts.setdefault(row["name"], []).append(row)
+        return {name: "".join(row["text"] for row in sorted(rows, key=lambda row: row["part"]))
+                for name, rows in parts.items() if len(rows) == rows[0]["parts"]}
 
     # -- open: tables, repair, collection ---------------------------------------------------------
 
@@ -500,6 +511,11 @@ def _add_common(schema) -> None:
     schema.add_field("doc_id", DataType.VARCHAR, max_length=NAME_BYTES)
     schema.add_field("generation", DataType.INT64)
     schema.add_field("ordinal", DataType.INT64)
+
+
+def _document_row(text: str) -> Row:
+    """A document's stored text as the row the SQLite store's documents table holds."""
+    return dict(zip(DOCUMENT_FIELDS, json.loads(text), strict=True))
 
 
 def _text_filter(kind: str, name: str, generation: int) -> str:
