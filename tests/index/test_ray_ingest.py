@@ -107,6 +107,44 @@ def test_an_index_built_on_ray_equals_one_built_in_process(tmp_path, corpus, in_
     assert not again.added_sources and len(again.unchanged_sources) == FILES
 
 
+def served_contents(qa: QA) -> dict:
+    """What an index serves, whatever its backend, but its row ids: documents, sentences and chunks by
+    document and position, with their vectors."""
+    snapshot = qa.index.snapshot
+    sentences = sorted(range(len(snapshot.sentences)), key=lambda row: (snapshot.sentences[row].doc_id,
+                                                                          snapshot.sentences[row].ordinal))
+    chunks = sorted(range(len(snapshot.chunks)), key=lambda row: (snapshot.chunks[row].doc_id,
+                                                                  snapshot.chunks[row].ordinal))
+    return {
+        "documents": sorted(snapshot.documents.values(), key=lambda info: info.doc_id),
+        "sentences": [(row.doc_id, row.ordinal, row.paragraph, row.start, row.end, row.text, row.source_start,
+                       row.source_end, row.tags) for row in (snapshot.sentences[index] for index in sentences)],
+        "chunks": [(row.doc_id, row.ordinal, row.text, len(snapshot.chunk_sentences(row)))
+                   for row in (snapshot.chunks[index] for index in chunks)],
+        "sentence_vectors": snapshot.sentence_vectors[sentences],
+        "chunk_vectors": snapshot.chunk_vectors[chunks],
+    }
+
+
+def test_ray_writes_to_the_chosen_backend(tmp_path, corpus, in_process, local_ray, monkeypatch):
+    pytest.importorskip("pymilvus")
+    monkeypatch.setenv("QA_BACKEND", "milvus")
+    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
+    qa = QA.open(tmp_path, create=True)
+    try:
+        report, errors = qa.add_paths([corpus], ray=RaySettings(workers=2))
+        assert not errors and len(report.added_sources) == FILES and qa.stats()["backend"] == "milvus"
+        got, expected = served_contents(qa), served_contents(in_process)
+        for key in ("documents", "sentences", "chunks"):
+            assert got[key] == expected[key], key
+        for key in ("sentence_vectors", "chunk_vectors"):
+            np.testing.assert_allclose(got[key], expected[key], atol=1e-6, rtol=0)
+        for question in questions(corpus):
+            assert qa.ask(question).answer == in_process.ask(question).answer, question
+    finally:
+        qa.index.store.close()
+
+
 def ray_processes_of(root: int) -> set[int]:
     """The processes descended from ``root``: the driver's Ray (GCS, raylet, workers, actors)."""
     table = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
