@@ -3,8 +3,8 @@ the local backend (SQLite + FAISS + in-process BM25) and the Milvus one (milvus-
 RRF inside Milvus), on the seed dev set with its near misses and on the CMRC train sample.
 
 Both indexes of a set are built from one embedding cache (filled first, untimed, when it is empty),
-so each text is embedded once and the build times are of chunking, tagging and writing, not of the model. Latency is measured in the same run, so compare it
-as a ratio.
+so each text is embedded once and the build times are of chunking, tagging and writing, not of the
+model. Latency is measured in the same run, so compare it as a ratio.
 
     .venv/bin/python bench/bench_backends.py [--sets seeds cmrc_sample]
 """

@@ -83,7 +83,7 @@ def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whol
                  if any(snapshot.sentences[row].text.rstrip().endswith("；")
                         and snapshot.sentences[row + 1].paragraph == snapshot.sentences[row].paragraph
                         for row in range(chunk.first_row, chunk.last_row)))
-    units = candidate_units([Hit(chunk, 1.0, 1.0, 1.0)], snapshot)
+    units = candidate_units([Hit(chunk, 1.0, 1.0)], snapshot)
     clauses = {(unit.first, unit.last) for unit in units if unit.first == unit.last}
     whole = [unit for unit in units if unit.last > unit.first]
     assert clauses == {(row, row) for row in range(chunk.first_row, chunk.last_row + 1)}
