@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from embeddings.cache import QueryVectors
+from embeddings.static import static_encoder
 from qa import limits
 from qa.answer import reader
 from qa.answer.examples import ExampleCache
@@ -28,13 +29,17 @@ __all__ = ["QA", "RETRIEVERS", "RaySettings"]
 
 
 class QA:
-    def __init__(self, index: NewsIndex, query_cache: int | None = None) -> None:
-        """``query_cache``: how many query vectors to keep (None: the settings; 0: none)."""
+    def __init__(self, index: NewsIndex, query_cache: int | None = None, query_encoder: str | None = None) -> None:
+        """``query_cache``: how many query vectors to keep (None: the settings; 0: none); ``query_encoder``:
+        "model" or "static" (None: the settings)."""
         self.index = index
         self.calibration = calibration_for(index.model_name)
-        size = Settings.from_env().query_cache if query_cache is None else query_cache
-        # Popular questions and the examples are asked again and again: their forward pass is done once.
-        self.query_vector = QueryVectors(index.encoder.encode_query, normalize, size)
+        settings = Settings.from_env()
+        size = settings.query_cache if query_cache is None else query_cache
+        encode = (index.encoder.encode_query if (query_encoder or settings.query_encoder) == "model"
+                  else static_encoder(index.model_name).encode_query)
+        # Popular questions and the examples are asked again and again: their vector is made once.
+        self.query_vector = QueryVectors(encode, normalize, size)
         self._examples = ExampleCache(self.ask)
 
     @functools.cached_property

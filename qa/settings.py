@@ -17,12 +17,17 @@ WRITE_THREADS_ENV = "QA_WRITE_THREADS"
 WRITE_QUEUE_ENV = "QA_WRITE_QUEUE"
 QUERY_CACHE_ENV = "QA_QUERY_CACHE"
 WORKERS_ENV = "QA_WORKERS"
+QUERY_ENCODER_ENV = "QA_QUERY_ENCODER"
 BACKEND_ENV = "QA_BACKEND"
 MILVUS_URI_ENV = "QA_MILVUS_URI"
 MILVUS_TOKEN_ENV = "QA_MILVUS_TOKEN"
 # Where the index keeps its truth and searches (qa.index.backends): local needs nothing started.
 BACKENDS = ("local", "milvus")
 DEFAULT_BACKEND = "local"
+# What turns a question into its vector: the bundled model's forward pass, or the static encoder distilled
+# from it (embeddings.static), kept behind this setting until it answers as well (README, "Speed").
+QUERY_ENCODERS = ("model", "static")
+DEFAULT_QUERY_ENCODER = "model"
 DEFAULT_DATA_DIR = "data"
 # Reads answered at once, and reads that may wait for them before the server refuses more (503).
 # Two cores answer about 22 questions a second, so a full queue of 8 behind 4 running drains in
@@ -52,6 +57,7 @@ class Settings:
     backend: str = DEFAULT_BACKEND
     milvus_uri: str | None = None  # None: a milvus-lite file in the data directory
     milvus_token: str | None = None  # "user:password" or an API key, for a Milvus that authenticates
+    query_encoder: str = DEFAULT_QUERY_ENCODER
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None, model: str | None = None,
@@ -68,14 +74,17 @@ class Settings:
                    _count(None, WRITE_QUEUE_ENV, DEFAULT_WRITE_QUEUE, 0),
                    _count(None, QUERY_CACHE_ENV, DEFAULT_QUERY_CACHE, 0),
                    _count(workers, WORKERS_ENV if workers is None else "--workers", DEFAULT_WORKERS, 1),
-                   _backend(), os.environ.get(MILVUS_URI_ENV) or None, os.environ.get(MILVUS_TOKEN_ENV) or None)
+                   _choice(BACKEND_ENV, BACKENDS, DEFAULT_BACKEND), os.environ.get(MILVUS_URI_ENV) or None,
+                   os.environ.get(MILVUS_TOKEN_ENV) or None,
+                   _choice(QUERY_ENCODER_ENV, QUERY_ENCODERS, DEFAULT_QUERY_ENCODER))
 
 
-def _backend() -> str:
-    backend = os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
-    if backend not in BACKENDS:
-        raise QAError(f"{BACKEND_ENV} must be one of {', '.join(BACKENDS)}, not {backend!r}", "invalid_setting")
-    return backend
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """The variable ``name``, one of ``choices``, else ``default``."""
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise QAError(f"{name} must be one of {', '.join(choices)}, not {value!r}", "invalid_setting")
+    return value
 
 
 def _count(explicit: int | str | None, name: str, default: int, minimum: int) -> int:
