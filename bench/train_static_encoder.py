@@ -1,15 +1,15 @@
 """Distil the bundled model's query side into a static encoder (issue 14): a tokenizer trained here and
 one vector per token, whose mean reproduces the model's query vector, written to embeddings/static/.
 
-Usage: python bench/train_static_encoder.py [--vocab 8192] [--sentences 12000] [--epochs 30]
+Usage: make static-encoder, or python bench/train_static_encoder.py [--vocab 8192] [--sentences 6000] [--epochs 30]
 
 Trains on CMRC 2018 train only (its questions, and sentences of its paragraphs asked as queries, which
 widen the vocabulary the questions alone would reach): the seed questions, CMRC trial and DRCD stay
 unseen, so the quality measured on them (bench/bench_query_encoders.py) is a result. The teacher's
 query vectors are kept in bench/out/static/teacher.npz, keyed by text, so a re-run embeds nothing twice.
 
-- Tokenizer: a Unigram model (HuggingFace ``tokenizers``) over the training texts, NFKC-normalised and
-  split at punctuation and digit runs, ``--vocab`` pieces.
+- Tokenizer: byte-pair merges (HuggingFace ``tokenizers``) learnt from the training texts, NFKC-normalised
+  and split at punctuation and digit runs, ``--vocab`` pieces (characters, then the words merged from them).
 - Vectors: a mean-pooled bag of the pieces (torch ``EmbeddingBag``), fitted by Adam to the teacher's
   normalised query vectors with a cosine loss; written int8 with a scale per row (a quarter of float32).
 Held-out figure printed at the end: the mean cosine to the teacher on CMRC trial's questions.
@@ -70,19 +70,21 @@ def teacher_vectors(texts: list[str]) -> np.ndarray:
 
 
 def train_tokenizer(texts: list[str], vocab: int) -> Tokenizer:
-    tokenizer = Tokenizer(models.Unigram())
+    # BPE, not Unigram: tokenizers' Unigram trainer gives another vocabulary on every run, BPE the same one.
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
     tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
                                                        pre_tokenizers.Punctuation(),
                                                        pre_tokenizers.Digits(individual_digits=False)])
-    trainer = trainers.UnigramTrainer(vocab_size=vocab, special_tokens=["<unk>"], unk_token="<unk>",
-                                      show_progress=False)
-    tokenizer.train_from_iterator(texts, trainer)
+    tokenizer.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab, special_tokens=["<unk>"],
+                                                             show_progress=False))
     return tokenizer
 
 
 def fit_vectors(tokenizer: Tokenizer, texts: list[str], targets: np.ndarray, epochs: int) -> np.ndarray:
     torch.manual_seed(SEED)
+    # One thread: the gradient sums then come in one order, and a re-run writes the same file.
+    torch.set_num_threads(1)
     ids = [encoding.ids for encoding in tokenizer.encode_batch(texts)]
     bag = torch.nn.EmbeddingBag(tokenizer.get_vocab_size(), targets.shape[1], mode="mean")
     torch.nn.init.normal_(bag.weight, std=0.05)
@@ -106,7 +108,7 @@ def fit_vectors(tokenizer: Tokenizer, texts: list[str], targets: np.ndarray, epo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vocab", type=int, default=8192)
-    parser.add_argument("--sentences", type=int, default=12000)
+    parser.add_argument("--sentences", type=int, default=6000)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--out", type=Path, default=STATIC_DIR)
     args = parser.parse_args()
