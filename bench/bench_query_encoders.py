@@ -1,0 +1,104 @@
+"""The bundled model and the static encoder distilled from it (embeddings/static.py) side by side as the
+query encoder (issue 14), in one run: quality (`qa eval`'s hit@1, abstain, false-abstain, passage R@5),
+the time to encode a question, ask p50, and answers a second at saturation, on the same index.
+
+Sets the static encoder never saw (it trains on CMRC train only): the seed dev set with its near misses
+(the answer models did train on it, so its absolute figures are not results; the two encoders' gap is),
+and CMRC 2018 trial made open-domain (the answer models' tune set).
+
+    .venv/bin/python bench/bench_query_encoders.py [--sets seeds cmrc_trial]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from common import DEV_SET, OUT, ROOT, SEEDS, table
+
+from embeddings.static import static_encoder
+from qa.cli.evaluate import evaluate, load_items
+from qa.engine import QA
+from qa.index import NewsIndex
+
+NEAR_MISSES = ROOT / "eval" / "seed_near_miss_dev.jsonl"
+TRIAL = OUT / "sets" / "cmrc_trial"
+SETS = {"seeds": (SEEDS, [DEV_SET, NEAR_MISSES]),
+        "cmrc_trial": (TRIAL / "corpus", [TRIAL / "questions.jsonl"])}
+ENCODERS = ("model", "static")
+# Questions in flight at once when measuring saturation (the server's read lane runs 4).
+CONCURRENCY = 4
+FIGURES = ("hit@1", "passage R@5", "abstain", "false-abstain", "latency p50 ms")
+
+
+def trial_set() -> None:
+    if not (TRIAL / "questions.jsonl").exists():
+        subprocess.run([sys.executable, str(ROOT / "bench" / "sets" / "open_domain.py"), "--input",
+                        str(ROOT / "bench" / "data" / "cmrc2018" / "cmrc2018_trial.json"), "--out-dir", str(TRIAL)],
+                       check=True)
+
+
+def indexed(name: str, corpus: Path, directory: Path) -> NewsIndex:
+    cache = OUT / f"{name}-embeddings.sqlite"
+    if cache.exists():
+        shutil.copyfile(cache, directory / "embeddings.sqlite")
+    qa = QA.open(directory, create=True)
+    qa.add_paths([corpus])
+    shutil.copyfile(directory / "embeddings.sqlite", cache)
+    return qa.index
+
+
+def per_second(qa: QA, questions: list[str]) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(qa.ask, questions))
+    return len(questions) / (time.perf_counter() - started)
+
+
+def measure(name: str, folder: Path) -> list[list[object]]:
+    corpus, question_files = SETS[name]
+    # CMRC trial holds a question whose text is empty: the service refuses it, so it is not asked.
+    items = [item for path in question_files for item in load_items(path) if item.question.strip()]
+    index = indexed(name, corpus, folder / name)
+    questions = [item.question for item in items]  # follow-ups asked alone, as a server may meet them
+    rows = []
+    for encoder in ENCODERS:
+        qa = QA(index, query_cache=0, query_encoder=encoder)
+        qa.warm()
+        encode = index.encoder.encode_query if encoder == "model" else static_encoder(index.model_name).encode_query
+        timings = []
+        for question in questions:
+            started = time.perf_counter()
+            encode(question)
+            timings.append((time.perf_counter() - started) * 1000)
+        summary, _ = evaluate(qa, items)
+        rows.append([name, encoder, len(items), *(summary[figure] for figure in FIGURES),
+                     f"{statistics.median(timings):.2f}", f"{per_second(qa, questions):.1f}"])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=list(SETS))
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    if "cmrc_trial" in args.sets:
+        trial_set()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="qa-encoders-") as name:
+        for set_name in args.sets:
+            (Path(name) / set_name).mkdir()
+            rows += measure(set_name, Path(name))
+    print(table(["set", "query encoder", "questions", *FIGURES, "encode p50 ms", f"answers/s ({CONCURRENCY} at once)"],
+                rows))
+
+
+if __name__ == "__main__":
+    main()
