@@ -7,10 +7,14 @@ Test modules import from here and get their fixtures from conftest.py; no test m
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from email.message import Message
 from pathlib import Path
 
 from qa.ingest.article import Article, Paragraph
@@ -102,6 +106,21 @@ def wait_for_url(process: subprocess.Popen, log: Path, timeout: float = 180.0) -
             break
         time.sleep(0.2)
     raise AssertionError(f"qa serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def http_json(url: str, method: str = "GET", body: dict | None = None,
+              token: str | None = None) -> tuple[int, Message, dict]:
+    """A JSON request to a real server: the status, headers and JSON body, of an error response too."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.headers, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, json.loads(error.read())
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) -> None:

@@ -5,21 +5,18 @@ other is gone from both."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from qa.engine import QA
 from qa.ingest import LoadReport
-from tests.builders import ROOT, SMALL_TEXTS, corpus, wait_for_url
+from tests.builders import ROOT, SMALL_TEXTS, corpus, http_json, wait_for_url
 
 pytest.importorskip("pymilvus")
 
@@ -51,16 +48,8 @@ def wait_for_milvus(uri: str, process: subprocess.Popen, timeout: float = 60.0) 
 
 
 def call(url: str, method: str = "GET", body: dict | None = None, admin: bool = False) -> tuple[int, dict]:
-    headers = {"Content-Type": "application/json"}
-    if admin:
-        headers["Authorization"] = f"Bearer {TOKEN}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    status, _, answer = http_json(url, method, body, TOKEN if admin else None)
+    return status, answer
 
 
 @pytest.fixture(scope="module")

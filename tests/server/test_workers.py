@@ -3,14 +3,11 @@ is served by both, writes through both at once end in one state, and a failed st
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +17,7 @@ import pytest
 from qa.engine import QA
 from qa.index import NewsIndex
 from qa.ingest import LoadReport
-from tests.builders import ROOT, SMALL_TEXTS, corpus
+from tests.builders import ROOT, SMALL_TEXTS, corpus, http_json
 
 TOKEN = "workers-test-token"
 LISTENING = re.compile(r"listening on (http://\S+/) with 2 workers")
@@ -61,16 +58,8 @@ def server(tmp_path_factory):
 
 
 def call(url: str, method: str = "GET", body: dict | None = None, admin: bool = False) -> tuple[int, str, dict]:
-    headers = {"Content-Type": "application/json"}
-    if admin:
-        headers["Authorization"] = f"Bearer {TOKEN}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, response.headers["X-Worker"], json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers["X-Worker"], json.loads(error.read())
+    status, headers, answer = http_json(url, method, body, TOKEN if admin else None)
+    return status, headers["X-Worker"], answer
 
 
 def from_every_worker(url: str, method: str = "GET", body: dict | None = None) -> dict[str, list[dict]]:
