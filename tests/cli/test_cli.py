@@ -2,12 +2,14 @@
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from qa.engine import QA
 from tests.builders import CMRC_CORPUS, assert_one_line_error, run_qa
 
 ANSWER_KEYS = {"question", "answer", "answerable", "confidence", "span", "citations", "passages"}
@@ -138,3 +140,24 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(data_dir):
     stderr = process.stderr.read()
     assert json.loads(first)["answerable"]
     assert status == 141 and stderr == "", stderr
+
+
+def test_milvus_backend_errors_are_one_line(tmp_path, data_dir, monkeypatch):
+    # A Milvus nothing answers on, and a milvus-lite file another process holds (this test's, opened below).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert_one_line_error(run_qa("stats", "--backend", "milvus", "--milvus-uri", f"http://127.0.0.1:{port}",
+                                 "--data-dir", str(tmp_path)), f"cannot reach Milvus at http://127.0.0.1:{port}")
+    monkeypatch.setenv("QA_BACKEND", "milvus")
+    holder = QA.open(tmp_path / "lite", create=True)
+    try:
+        assert_one_line_error(run_qa("stats", "--data-dir", str(tmp_path / "lite")), "another process may hold it")
+    finally:
+        holder.index.store.close()
+    monkeypatch.setenv("QA_BACKEND", "elastic")
+    assert_one_line_error(run_qa("stats", "--data-dir", str(data_dir)), "QA_BACKEND must be one of local, milvus")
+    code = "import sys; sys.modules['pymilvus'] = None; from qa.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", code, "index", str(CMRC_CORPUS), "--backend", "milvus",
+                             "--data-dir", str(tmp_path / "no-extra")], capture_output=True, text=True, timeout=120)
+    assert_one_line_error(result, "the milvus backend needs the [milvus] extra")
