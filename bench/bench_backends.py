@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
-from common import DEV_SET, OUT, ROOT, SEEDS, table
+from common import DEV_SET, OUT, ROOT, SEEDS, cached_build, table
 
 from qa.cli.evaluate import evaluate, load_items
 from qa.engine import QA
@@ -32,18 +30,9 @@ FIGURES = ("hit@1", "passage R@5", "span-exact", "abstain", "false-abstain", "la
 
 
 def build(corpus: Path, directory: Path, backend: str, cache: Path) -> tuple[QA, float]:
-    """The index of ``corpus`` on ``backend`` in ``directory`` (from the embedding cache when there is
-    one), and the seconds its build took."""
+    """The index of ``corpus`` on ``backend`` in ``directory``, and the seconds its build took."""
     os.environ["QA_BACKEND"] = backend
-    directory.mkdir(parents=True)
-    if cache.exists():
-        shutil.copyfile(cache, directory / "embeddings.sqlite")
-    started = time.perf_counter()
-    qa = QA.open(directory, create=True)
-    qa.add_paths([corpus])
-    seconds = time.perf_counter() - started
-    shutil.copyfile(directory / "embeddings.sqlite", cache)
-    return qa, seconds
+    return cached_build(corpus, directory, cache)
 
 
 def measure(name: str, folder: Path) -> list[list[object]]:

@@ -12,7 +12,6 @@ and CMRC 2018 trial made open-domain (the answer models' tune set).
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -21,12 +20,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import DEV_SET, OUT, ROOT, SEEDS, table
+from common import DEV_SET, OUT, ROOT, SEEDS, cached_build, table
 
 from embeddings.static import static_encoder
 from qa.cli.evaluate import evaluate, load_items
 from qa.engine import QA
-from qa.index import NewsIndex
 
 NEAR_MISSES = ROOT / "eval" / "seed_near_miss_dev.jsonl"
 TRIAL = OUT / "sets" / "cmrc_trial"
@@ -45,16 +43,6 @@ def trial_set() -> None:
                        check=True)
 
 
-def indexed(name: str, corpus: Path, directory: Path) -> NewsIndex:
-    cache = OUT / f"{name}-embeddings.sqlite"
-    if cache.exists():
-        shutil.copyfile(cache, directory / "embeddings.sqlite")
-    qa = QA.open(directory, create=True)
-    qa.add_paths([corpus])
-    shutil.copyfile(directory / "embeddings.sqlite", cache)
-    return qa.index
-
-
 def per_second(qa: QA, questions: list[str]) -> float:
     started = time.perf_counter()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
@@ -66,7 +54,7 @@ def measure(name: str, folder: Path) -> list[list[object]]:
     corpus, question_files = SETS[name]
     # CMRC trial holds a question whose text is empty: the service refuses it, so it is not asked.
     items = [item for path in question_files for item in load_items(path) if item.question.strip()]
-    index = indexed(name, corpus, folder / name)
+    index = cached_build(corpus, folder / name, OUT / f"{name}-embeddings.sqlite")[0].index
     questions = [item.question for item in items]  # follow-ups asked alone, as a server may meet them
     rows = []
     for encoder in ENCODERS:
@@ -94,7 +82,6 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="qa-encoders-") as name:
         for set_name in args.sets:
-            (Path(name) / set_name).mkdir()
             rows += measure(set_name, Path(name))
     print(table(["set", "query encoder", "questions", *FIGURES, "encode p50 ms", f"answers/s ({CONCURRENCY} at once)"],
                 rows))

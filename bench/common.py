@@ -58,6 +58,23 @@ def seed_data_dir() -> Iterator[Path]:
         yield directory
 
 
+def cached_build(corpus: Path, directory: Path, cache: Path):
+    """``QA`` over ``corpus`` freshly indexed in ``directory`` (on the backend the settings name), its
+    embeddings read from and written back to the ``cache`` file, and the seconds the build took."""
+    from qa.engine import QA
+
+    directory.mkdir(parents=True, exist_ok=True)
+    if cache.exists():
+        shutil.copyfile(cache, directory / "embeddings.sqlite")
+    started = time.perf_counter()
+    qa = QA.open(directory, create=True)
+    qa.add_paths([corpus])
+    seconds = time.perf_counter() - started
+    OUT.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(directory / "embeddings.sqlite", cache)
+    return qa, seconds
+
+
 class Stages:
     """Exclusive wall time per named stage, from wrapping module attributes (functions or methods).
 

@@ -9,8 +9,10 @@ Milvus has no transactions, so a write is made visible by one upsert, its commit
 - then it announces the generation in ``meta`` and deletes the rows it superseded.
 
 Rows outside every manifest belong to a write that was killed, or to one whose clean-up was: they
-are never served, and the next open collects them. A kill between the commit point and the
-announcement is repaired on open (the highest generation any source names is announced).
+are never served, and an open collects them (on a Milvus server, once a later write has announced
+their generation, since until then they may be another process's write in progress). A kill
+between the commit point and the announcement is repaired on open (the highest generation any
+source names is announced).
 Long texts (a source, its manifest, a document's paragraphs) are stored in parts, since a VARCHAR
 holds at most 64 kB.
 """
@@ -28,6 +30,7 @@ from pymilvus import DataType, Function, FunctionType, MilvusClient
 from qa.errors import QAError
 from qa.index.prepare import PreparedArticle
 from qa.index.records import Extent
+from qa.index.store import document_values
 
 # A VARCHAR holds at most this many bytes; texts are cut in parts that fit even at 4 bytes a character.
 VARCHAR_BYTES = 65_535
@@ -94,8 +97,9 @@ class MilvusStore:
         self.lite_file = lite_file
         self.names = {table: f"{prefix}_{table}" for table in ("meta", "sources", "texts", "sentences", "chunks")}
         self._create_tables()
-        self.committed_generation = self._repair()
-        self._collect()
+        sources = self._sources()
+        self.committed_generation = self._repair(sources)
+        self._collect(sources)
 
     def close(self) -> None:
         self.client.close()
@@ -240,16 +244,15 @@ class MilvusStore:
             found += self._all(table, f"{key} >= {start} and {key} < {end}", list(fields))
         return sorted(found, key=lambda row: row[key])
 
-
     # -- writes -------------------------------------------------------------------------------
 
     def replace_source(self, name: str, text: str, sha256: str, prepared: list[PreparedArticle]) -> list[str]:
         """Swap everything indexed from source ``name`` for ``prepared``, made visible at once by the
         source's row; returns the ids of the documents it had before."""
         _check_fits(name, prepared)
-        for item in prepared:
-            if len(item.chunk_vectors):
-                self._create_data_tables(item.chunk_vectors.shape[1])
+        dims = {item.chunk_vectors.shape[1] for item in prepared if len(item.chunk_vectors)}
+        if dims:
+            self._create_data_tables(dims.pop())
         old_source = self._sources([name]).get(name)
         generation = self._next_generation([old_source] if old_source else [])
         old = self._manifests([old_source]).get(name, []) if old_source else []
@@ -261,9 +264,8 @@ class MilvusStore:
         next_id = self._reserve(sum(len(item.sentences) + len(item.chunks) for item in prepared))
         entries = []
         for item in prepared:
-            entry = self._insert_article(item, generation, next_id)
-            next_id = max(next_id, entry.extent[1], entry.extent[3])
-            entries.append(entry)
+            entries.append(self._insert_article(item, generation, next_id))
+            next_id += len(item.sentences) + len(item.chunks)
         self._put_text("source", name, name, generation, text)
         self._commit(name, sha256, generation, generation, entries)
         superseded = [] if old_source is None else [("source", name, old_source.text_generation),
@@ -303,12 +305,8 @@ class MilvusStore:
 
     def _insert_article(self, item: PreparedArticle, generation: int, first_id: int) -> Entry:
         article = item.article
-        paragraphs = [{"text": p.text, "spans": p.body.spans} for p in article.paragraphs]
-        document = [article.doc_id, article.source, article.ordinal, article.kind, article.title, article.subtitle,
-                    article.byline, json.dumps(article.reporters, ensure_ascii=False), article.dateline,
-                    article.date, json.dumps(paragraphs, ensure_ascii=False)]
         self._put_text("document", article.doc_id, article.source, generation,
-                       json.dumps(document, ensure_ascii=False))
+                       json.dumps(document_values(article), ensure_ascii=False))
         sentence_ids = list(range(first_id, first_id + len(item.sentences)))
         chunk_first = first_id + len(item.sentences)
         if item.sentences:
@@ -350,6 +348,7 @@ class MilvusStore:
 
     def _drop(self, entries: list[Entry], texts: list[tuple[str, str, int]]) -> None:
         """Delete the rows and texts of superseded ``entries`` and the given (kind, name, generation) texts."""
+        texts = texts + [("document", entry.doc_id, entry.generation) for entry in entries]
         for entry in entries:
             low_sentence, high_sentence, low_chunk, high_chunk = entry.extent
             if high_sentence > low_sentence:
@@ -358,7 +357,6 @@ class MilvusStore:
             if high_chunk > low_chunk:
                 self.client.delete(self.names["chunks"],
                                    filter=f"chunk_id >= {low_chunk} and chunk_id < {high_chunk}")
-            texts.append(("document", entry.doc_id, entry.generation))
         for kind, name, generation in texts:
             self.client.delete(self.names["texts"], filter=_text_filter(kind, name, generation))
 
@@ -393,35 +391,35 @@ class MilvusStore:
 
     # -- open: tables, repair, collection ---------------------------------------------------------
 
-    def _repair(self) -> int:
+    def _repair(self, sources: dict[str, SourceRow]) -> int:
         """Announce the highest generation a source's row names, if a killed write committed without
         announcing it; returns the generation announced."""
         announced = self.generation
-        highest = max((source.generation for source in self._sources().values()), default=0)
+        highest = max((source.generation for source in sources.values()), default=0)
         if highest > announced:
             self._announce(highest)
         return max(highest, announced)
 
-    def _collect(self) -> None:
-        """Delete the rows and texts no manifest names, of generations already announced (a write in
-        progress elsewhere writes the next one, so its rows are left alone)."""
-        announced = self.generation
-        sources = self._sources()
+    def _collect(self, sources: dict[str, SourceRow]) -> None:
+        """Delete the rows and texts no manifest of ``sources`` names. On a Milvus server, only those of
+        generations already announced: a write in progress in another process writes the next one, so its
+        rows are left alone (a killed write's go once a later write announces that generation). A
+        milvus-lite file is this process's alone, so every such row is a killed write's."""
+        collectable = "generation >= 0" if self.lite_file else f"generation <= {self.generation}"
         manifests = self._manifests(sources.values())
         live_texts = {("manifest", name, source.generation) for name, source in sources.items() if source.live}
         live_texts |= {("source", name, source.text_generation) for name, source in sources.items() if source.live}
         live_texts |= {("document", entry.doc_id, entry.generation) for entries in manifests.values()
                        for entry in entries}
         dead_texts = {(row["kind"], row["name"], row["generation"]) for row in self._all(
-            "texts", f"generation <= {announced}", ["kind", "name", "generation"])} - live_texts
+            "texts", collectable, ["kind", "name", "generation"])} - live_texts
         self._drop([], sorted(dead_texts))
         if not self.client.has_collection(self.names["sentences"]):
             return
         entries = [entry for entries in manifests.values() for entry in entries]
         for table, key, low in (("sentences", "sentence_id", 0), ("chunks", "chunk_id", 2)):
             live = _merged(sorted((entry.extent[low], entry.extent[low + 1]) for entry in entries))
-            dead = [row[key] for row in self._all(table, f"generation <= {announced}", [key])
-                    if not _within(row[key], live)]
+            dead = [row[key] for row in self._all(table, collectable, [key]) if not _within(row[key], live)]
             for start in range(0, len(dead), PAGE):
                 self.client.delete(self.names[table], ids=dead[start:start + PAGE])
 

@@ -178,7 +178,8 @@ class NewsIndex:
         self.backend.save(snapshot.search, generation, self.model_name)
 
     def _load_snapshot(self) -> tuple[Snapshot, int, bool]:
-        """The snapshot of what SQLite holds, its generation, and whether the saved vector index had to be rebuilt."""
+        """The snapshot of what the backend holds, its generation, and whether what the backend saved of its
+        search (the local vector index) had to be rebuilt."""
         documents, sentences, chunks, generation = self.store.all_rows()
         self.store.committed_generation = generation
         rows = read_rows(documents, sentences, chunks, self.encoder.dim)

@@ -17,6 +17,7 @@ import numpy as np
 
 from qa.index.prepare import PreparedArticle
 from qa.index.records import Extent
+from qa.ingest.article import Article
 from qa.text.tagging import encode, tag
 
 SCHEMA = """
@@ -240,15 +241,17 @@ def _delete_documents(connection: sqlite3.Connection, doc_ids: list[str]) -> Non
         connection.executemany(f"DELETE FROM {table} WHERE doc_id = ?", [(doc_id,) for doc_id in doc_ids])
 
 
+def document_values(article: Article) -> tuple:
+    """An article's row of the documents table, in its column order (the Milvus store keeps the same row)."""
+    paragraphs = [{"text": p.text, "spans": p.body.spans} for p in article.paragraphs]
+    return (article.doc_id, article.source, article.ordinal, article.kind, article.title, article.subtitle,
+            article.byline, json.dumps(article.reporters, ensure_ascii=False), article.dateline, article.date,
+            json.dumps(paragraphs, ensure_ascii=False))
+
+
 def _insert_article(connection: sqlite3.Connection, item: PreparedArticle) -> None:
     article = item.article
-    paragraphs = [{"text": p.text, "spans": p.body.spans} for p in article.paragraphs]
-    connection.execute(
-        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (article.doc_id, article.source, article.ordinal, article.kind, article.title, article.subtitle,
-         article.byline, json.dumps(article.reporters, ensure_ascii=False), article.dateline, article.date,
-         json.dumps(paragraphs, ensure_ascii=False)),
-    )
+    connection.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", document_values(article))
     sentence_ids: list[int] = []
     for ordinal, (sentence, vector, tags) in enumerate(
             zip(item.sentences, item.sentence_vectors, item.sentence_tags, strict=True)):
