@@ -1,8 +1,8 @@
 """What the HTTP layer costs: the bare forward pass, in-process ``QA.ask`` and ``POST /api/ask``, in one run.
 
 Usage: python bench/bench_http.py [--rounds 5] [--threads 4] [--profile]
-On a fresh seed index: each round asks each of the 40 dev questions three ways, one after another
-(rotating which goes first): a bare query embedding (the model's encode_query, the floor), an
+On a fresh seed index: each round asks the 40 dev questions three ways, each way in a block of
+its own (rotating which goes first): a bare query embedding (the model's encode_query, the floor), an
 in-process ask, and an ask through a real ``qa serve`` on loopback (one client, sequential, one
 keep-alive HTTP/1.1 connection). Both engines run without the query-vector cache (QA_QUERY_CACHE=0), so every
 path pays the forward pass. Reports p50s and their ratio to the floor's. --profile records the
@@ -33,6 +33,8 @@ from qa.index import NewsIndex
 from qa.settings import QUERY_CACHE_ENV
 
 PATHS = ("forward pass", "QA.ask", "POST /api/ask")
+# Longer than an OpenMP team spins idle after its last parallel step (libgomp: well under 0.1 s).
+SETTLE_SECONDS = 0.5
 
 
 class Client:
@@ -62,23 +64,27 @@ class Client:
 
 
 def rounds(qa: QA, client: Client, questions: list[str], count: int) -> dict[str, tuple[list[float], list[float]]]:
-    """Per path, every latency (ms) and each round's p50. The three paths take turns question by
-    question (rotating which goes first), so a busy spell of the shared machine slows all three alike."""
+    """Per path, every latency (ms) and each round's p50. In each round every path asks all the
+    questions in a block of its own, the blocks in turn (rotating which goes first, so a busy spell of
+    the shared machine slows all three alike), with a pause between blocks: the OpenMP threads of one
+    process keep spinning a while after its forward pass, and on two cores a pass of the other process
+    started then runs at half speed (asked question by question in turn, the HTTP path paid the bench's
+    spin and the floor the server's)."""
     # The floor goes the way an ask's forward pass goes (QA.query_vector, cache off), through the
     # model's one engine thread as the asks' passes do.
     calls = {PATHS[0]: qa.query_vector, PATHS[1]: qa.ask, PATHS[2]: client.ask}
     samples: dict[str, tuple[list[float], list[float]]] = {path: ([], []) for path in PATHS}
     for number in range(count):
-        times: dict[str, list[float]] = {path: [] for path in PATHS}
-        for turn, question in enumerate(questions):
-            shift = (number + turn) % len(PATHS)
-            for path in PATHS[shift:] + PATHS[:shift]:
+        shift = number % len(PATHS)
+        for path in PATHS[shift:] + PATHS[:shift]:
+            time.sleep(SETTLE_SECONDS)
+            times = []
+            for question in questions:
                 started = time.perf_counter()
                 calls[path](question)
-                times[path].append((time.perf_counter() - started) * 1000)
-        for path in PATHS:
-            samples[path][0].extend(times[path])
-            samples[path][1].append(statistics.median(times[path]))
+                times.append((time.perf_counter() - started) * 1000)
+            samples[path][0].extend(times)
+            samples[path][1].append(statistics.median(times))
     return samples
 
 

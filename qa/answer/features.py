@@ -136,13 +136,15 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
         dense = max(dense_of[row] for row in range(unit.first, unit.last + 1))
         topical, support = coverage(terms, weights, text, context, title)
         unit_typed = [typed[row] for row in range(unit.first, unit.last + 1)] if typed else [(0, False, 0.0)]
-        missing = [weight for term, weight in zip(terms, weights, strict=True) if term not in text]
+        # Each term's count in the unit, read once for the shares, BM25 and what is missing.
+        counts = [text.count(term) for term in terms]
+        missing = [weight for count, weight in zip(counts, weights, strict=True) if not count]
         typed_new = any(new for _, new, _ in unit_typed)
         matrix[index] = [
             dense, dense - best_dense, unit.passage_rank, 1 / (1 + unit.passage_rank),
-            topical, support, _share(terms, weights, text), _share(terms, weights, context),
+            topical, support, _counted_share(counts, weights), _share(terms, weights, context),
             by_article[sentence.doc_id][0],
-            bm25(terms, weights, text, mean_chars), _share(question.terms, None, text),
+            bm25(counts, weights, len(text), mean_chars), _counted_share(counts[:len(question.terms)]),
             longest_common(asked, text) / max(1, len(asked)),
             _fraction([word in text for word in keywords]),
             _fraction([word not in text and word not in context and word not in title for word in keywords], 0.0),
@@ -185,11 +187,16 @@ def coverage(terms: tuple[str, ...], weights: list[float], text: str, context: s
 
 def _share(terms: tuple[str, ...], weights: list[float] | None, text: str) -> float:
     """The (IDF-weighted, when ``weights`` are given) share of ``terms`` found in ``text``."""
-    if not terms:
+    return _counted_share([term in text for term in terms], weights)
+
+
+def _counted_share(found: list[int] | list[bool], weights: list[float] | None = None) -> float:
+    """The (IDF-weighted) share of terms whose counts in a text, or whether it holds them, are ``found``."""
+    if not found:
         return 0.0
-    weights = weights or [1.0] * len(terms)
+    weights = weights or [1.0] * len(found)
     total = sum(weights)
-    return sum(weight for term, weight in zip(terms, weights, strict=True) if term in text) / total if total else 0.0
+    return sum(weight for count, weight in zip(found, weights, strict=True) if count) / total if total else 0.0
 
 
 def _fraction(found: list[bool], empty: float = 1.0) -> float:
@@ -210,15 +217,15 @@ def _said(constraint: str, text: str) -> float:
     return sum(pair in text for pair in pairs) / len(pairs) if pairs else 0.0
 
 
-def bm25(terms: tuple[str, ...], weights: list[float], text: str, mean_chars: float) -> float:
-    """BM25 of ``text`` for the question's match terms, over the IDF total (so 0..~2.2 for any question)."""
+def bm25(counts: list[int], weights: list[float], length: int, mean_chars: float) -> float:
+    """BM25 of a text of ``length`` characters that holds the question's match terms ``counts`` times,
+    over the IDF total (so 0..~2.2 for any question)."""
     total = sum(weights)
     if not total:
         return 0.0
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / max(1.0, mean_chars))
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(1.0, mean_chars))
     score = 0.0
-    for term, weight in zip(terms, weights, strict=True):
-        frequency = text.count(term)
+    for frequency, weight in zip(counts, weights, strict=True):
         if frequency:
             score += weight * frequency * (BM25_K1 + 1) / (frequency + norm)
     return score / total

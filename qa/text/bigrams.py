@@ -5,6 +5,7 @@ Near-duplicate texts (a story reprinted, a chunk overlapping its neighbour) are 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from qa.text.normalize import compact
@@ -19,6 +20,8 @@ def char_bigrams(text: str) -> Iterator[str]:
     return (text[i : i + 2] for i in range(len(text) - 1))
 
 
+# The same passages come back question after question, and normalising them is most of the cost.
+@functools.lru_cache(maxsize=4096)
 def bigrams(text: str) -> frozenset[str]:
     """The shape of a text for the near-duplicate test: its compacted bigrams (or itself, if shorter)."""
     text = compact(text)
