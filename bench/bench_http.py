@@ -5,7 +5,9 @@ On a fresh seed index: each round asks the 40 dev questions three ways, each way
 its own (rotating which goes first): a bare query embedding (the model's encode_query, the floor), an
 in-process ask, and an ask through a real ``qa serve`` on loopback (one client, sequential, one
 keep-alive HTTP/1.1 connection). Both engines run without the query-vector cache (QA_QUERY_CACHE=0), so every
-path pays the forward pass. Reports p50s and their ratio to the floor's. --profile records the
+path pays the forward pass. Reports p50s and their ratio to the floor's, and, from each answer's
+Server-Timing header, the served path's own stages: its forward pass, its whole ask, its time in the app,
+so the server's time is split from the client's wait in the same requests. --profile records the
 server during the HTTP passes with py-spy into bench/out/http-profile.txt (its top functions by own
 and total time).
 """
@@ -43,8 +45,10 @@ class Client:
     def __init__(self, url: str) -> None:
         address = urlsplit(url)
         self.connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
+        self.stages: dict[str, list[float]] = {}
 
     def ask(self, question: str) -> None:
+        """One ask; the server's stage times (its Server-Timing header) are kept in ``stages``."""
         # One bytes body: http.client sends it in the same segment as the headers (no Nagle stall).
         body = json.dumps({"question": question}, ensure_ascii=False).encode()
         self.connection.request("POST", "/api/ask", body=body, headers={"Content-Type": "application/json"})
@@ -52,7 +56,9 @@ class Client:
         response.read()
         if response.status != 200:
             sys.exit(f"POST /api/ask answered {response.status}")
-
+        for stage in response.getheader("Server-Timing", "").split(","):
+            name, _, duration = stage.strip().partition(";dur=")
+            self.stages.setdefault(name, []).append(float(duration))
 
     def wait_for_examples(self) -> None:
         """Until the server has made its example questions: each is a full answer on the same cores."""
@@ -133,6 +139,7 @@ def main() -> None:
         client = Client(url)
         client.wait_for_examples()
         rounds(qa, client, questions, 1)  # warm-up: every path, every question once
+        client.stages.clear()
         spy = None
         if args.profile:
             server = subprocess.run(["pgrep", "-f", f"qa serve --port 0 --threads {args.threads} --data-dir "
@@ -154,6 +161,17 @@ def main() -> None:
           f"`qa serve --threads {args.threads}` on loopback, one keep-alive client, {os.cpu_count()} CPUs\n")
     print(table(["path", "p50 ms", "p99 ms", "round p50s: median (min–max)", "p50 / forward pass",
                  "per round: median (min–max)"], rows))
+    print("\nInside the server, the same requests (Server-Timing; the ask's stages and the app around them):\n")
+    stages = {"forward pass (encode)": client.stages["encode"],
+              "ask (understand + encode + search + read)": [sum(parts) for parts in zip(
+                  *(client.stages[name] for name in ("understand", "encode", "search", "read")), strict=True)],
+              "app (routing, admission, view, JSON)": client.stages["app"]}
+    own_floor = statistics.median(stages["forward pass (encode)"])
+    print(table(["served stage", "p50 ms", "p50 / the server's forward pass"],
+                [[name, f"{statistics.median(every):.1f}", f"{statistics.median(every) / own_floor:.2f}"]
+                 for name, every in stages.items()]
+                + [["client's wait (POST /api/ask)", f"{statistics.median(samples[PATHS[2]][0]):.1f}",
+                    f"{statistics.median(samples[PATHS[2]][0]) / own_floor:.2f}"]]))
     if args.profile:
         raw = OUT / "http-profile.raw"
         if raw.exists():

@@ -7,7 +7,8 @@ archive; no front end reaches past it to the index or the reader.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 
 from embeddings.cache import QueryVectors
@@ -61,15 +62,23 @@ class QA:
     # -- reads --------------------------------------------------------------------------------
 
     def ask(self, question: object, history: list[dict[str, str]] | None = None, k: object = 5,
-            retriever: object = "hybrid") -> Answer:
-        """The answer to ``question``, read in the context of ``history``."""
+            retriever: object = "hybrid", timings: MutableMapping[str, float] | None = None) -> Answer:
+        """The answer to ``question``, read in the context of ``history``. ``timings``, when given,
+        receives the milliseconds each stage took: "understand", "encode" (the query vector: the
+        model's forward pass, unless cached), "search" and "read" (ranking, verifying, quoting)."""
         asked, k, retriever = _checked(question, "question", k, retriever)
+        clock = _StageClock(timings)
         snapshot = self.index.snapshot
         query = reader.understand(asked, history, snapshot)
+        clock.lap("understand")
         query_vector = self.query_vector(query.retrieval_query)
+        clock.lap("encode")
         hits = self.index.search(query.retrieval_query, max(k, reader.CANDIDATE_PASSAGES), retriever,
                                  query_vector=query_vector, snapshot=snapshot)
-        return reader.read(query, hits, snapshot, query_vector, k, self.models, self.calibration)
+        clock.lap("search")
+        answer = reader.read(query, hits, snapshot, query_vector, k, self.models, self.calibration)
+        clock.lap("read")
+        return answer
 
     def search(self, query: object, k: object = 10, retriever: object = "hybrid") -> list[Passage]:
         query, k, retriever = _checked(query, "q", k, retriever)
@@ -137,6 +146,20 @@ class QA:
         deleted = self.index.delete(doc_ids)
         self._examples.refresh(self.index.snapshot)
         return deleted
+
+
+class _StageClock:
+    """Milliseconds since the last lap, written under a stage's name; nothing when there is nowhere to write."""
+
+    def __init__(self, timings: MutableMapping[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[stage] = (now - self.last) * 1000
+            self.last = now
 
 
 def _checked(question: object, name: str, k: object, retriever: object) -> tuple[str, int, str]:

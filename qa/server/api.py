@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import time
+
+from flask import Blueprint, Response, g, jsonify, request
 
 from qa.limits import MAX_EXAMPLES, MAX_K
 from qa.server import payload, streaming
@@ -11,6 +13,23 @@ from qa.server.context import engine
 from qa.server.payload import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+@bp.after_request
+def _server_timing(response: Response) -> Response:
+    """The request's time inside the app ("app": routing, admission, the view, JSON), after the stages a
+    view put in the Server-Timing header (the W3C spec's): a client or a benchmark tells the forward pass
+    and the app from the server and network around them without a profiler."""
+    if "started" in g:
+        total = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
+        stages = response.headers.get("Server-Timing")
+        response.headers["Server-Timing"] = f"{stages}, {total}" if stages else total
+    return response
 
 
 @bp.post("/ask")
@@ -33,10 +52,12 @@ def _answer(question: str, history: list[dict[str, str]], body: dict) -> Respons
     stream = payload.wants_stream(body)
     # The answer is complete before the first byte goes out, so a failure is still a plain JSON
     # error with its status code rather than a stream cut short.
-    answer = engine().ask(question, history=history, k=k, retriever=retriever)
-    if stream:
-        return streaming.event_stream(streaming.answer_events(answer))
-    return jsonify(answer.to_dict())
+    timings: dict[str, float] = {}
+    answer = engine().ask(question, history=history, k=k, retriever=retriever, timings=timings)
+    response = (streaming.event_stream(streaming.answer_events(answer)) if stream
+                else jsonify(answer.to_dict()))
+    response.headers["Server-Timing"] = ", ".join(f"{stage};dur={ms:.2f}" for stage, ms in timings.items())
+    return response
 
 
 @bp.get("/search")

@@ -85,7 +85,7 @@ def supervise(workers: int, host: str, port: int, options: list[str]) -> int:
             worker = Worker(number, write_end, tuple(sock.fileno() for sock in sockets))
             children[number] = subprocess.Popen(
                 [sys.executable, "-m", "qa", "serve", *options, "--worker", worker.encode()],
-                pass_fds=(write_end, *worker.sockets), preexec_fn=_die_with_parent)
+                pass_fds=(write_end, *worker.sockets), preexec_fn=_die_with_parent, env=child_environment(workers))
         os.close(write_end)  # the children hold it now: the pipe ends when the last of them closes it
         description = _wait_ready(children, read_end)
         for bound in sockets:
@@ -105,6 +105,18 @@ def supervise(workers: int, host: str, port: int, options: list[str]) -> int:
         os.close(read_end)
         for sock in sockets:
             sock.close()
+
+
+def child_environment(workers: int) -> dict[str, str]:
+    """This process's environment, with the cores shared out among ``workers`` engines.
+
+    Each engine's OpenMP runtime starts a thread per core and spins between its parallel steps; two
+    engines on two cores spun against each other and two workers answered 7-19 a second where one
+    answered 40-45. One thread each gave 48-49 (``bench_server.py --workers-only``). An operator's own
+    OMP_NUM_THREADS wins.
+    """
+    cores = len(os.sched_getaffinity(0))
+    return {"OMP_NUM_THREADS": str(max(1, cores // workers)), **os.environ}
 
 
 def listen(host: str, port: int) -> list[socket.socket]:

@@ -66,6 +66,24 @@ def test_ask_quotes_the_right_seed_file(client):
     assert len(answer["passages"]) == 5 and answer["passages"][0]["source"] == XINJIANG_SOURCE
 
 
+def server_timing(response) -> dict[str, float]:
+    stages = [stage.strip().partition(";dur=") for stage in response.headers["Server-Timing"].split(",")]
+    return {name: float(duration) for name, _, duration in stages}
+
+
+def test_an_answer_says_where_the_servers_time_went(client):
+    # A question asked for the first time: its vector is the model's forward pass, not the cache's.
+    timings = server_timing(client.post("/api/ask", json={"question": XINJIANG + "（计时）"}))
+    assert list(timings) == ["understand", "encode", "search", "read", "app"]
+    assert all(duration >= 0 for duration in timings.values())
+    assert timings["encode"] > 1.0  # a forward pass of the model, at least a millisecond on any machine
+    assert timings["app"] >= sum(duration for name, duration in timings.items() if name != "app")
+    assert list(server_timing(client.post("/api/chat", json={"messages": [
+        {"role": "user", "content": XINJIANG}], "stream": True}))) == ["understand", "encode", "search", "read", "app"]
+    assert list(server_timing(client.get("/api/health"))) == ["app"]
+    assert list(server_timing(client.post("/api/ask", json={}))) == ["app"]  # a refused request: no stages
+
+
 def test_ask_k_sets_the_number_of_passages(client):
     answer = client.post("/api/ask", json={"question": XINJIANG, "k": 2, "retriever": "bm25"}).get_json()
     assert len(answer["passages"]) == 2 and answer["citations"][0]["source"] == XINJIANG_SOURCE

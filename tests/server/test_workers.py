@@ -50,7 +50,7 @@ def server(tmp_path_factory):
         while not (found := LISTENING.search(log.read_text(errors="replace"))):
             assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
             time.sleep(0.2)
-        yield found.group(1), data_dir
+        yield found.group(1), data_dir, process.pid
     finally:
         process.terminate()
         assert process.wait(timeout=60) == 0  # SIGTERM stops the workers, and the parent exits cleanly
@@ -81,7 +81,7 @@ def cited_sources(answer: dict) -> set[str]:
 
 
 def test_a_document_added_through_one_worker_is_answered_by_both_and_deleted_from_both(server):
-    url, _ = server
+    url, _, _ = server
     status, writer, added = call(url + "api/documents", "POST", EXPRESS, admin=True)
     assert status == 201 and writer in ("1", "2")
     doc_id = added["added"][0]["doc_id"]
@@ -100,8 +100,20 @@ def test_a_document_added_through_one_worker_is_answered_by_both_and_deleted_fro
         assert all(doc_id not in {item["doc_id"] for item in listing["documents"]} for listing in listings)
 
 
+def test_the_workers_share_the_cores_out_between_their_engines(server):
+    _, _, parent = server
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    assert len(children) == 2
+    cores = len(os.sched_getaffinity(0))
+    expected = os.environ.get("OMP_NUM_THREADS", str(max(1, cores // 2)))
+    for child in children:
+        environment = dict(entry.split("=", 1) for entry in
+                           Path(f"/proc/{child}/environ").read_text(errors="replace").split("\0") if "=" in entry)
+        assert environment["OMP_NUM_THREADS"] == expected
+
+
 def test_writes_through_both_workers_at_once_end_in_one_state(server):
-    url, data_dir = server
+    url, data_dir, _ = server
     cities = ["北京", "上海", "广州", "深圳", "成都", "武汉", "西安", "南京"]
     records = [{"title": f"{city}职工书屋落成", "source": f"library-{n}.txt",
                 "text": f"{city}市总工会的职工书屋昨天落成，藏书{n}千册。"} for n, city in enumerate(cities, 1)]
