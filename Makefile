@@ -49,7 +49,8 @@ test-fast: install
 bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
-# The answer ranker and verifier (qa/answer/trained/), re-created from the data in the repository:
+# The answer ranker and verifier (qa/answer/trained/, and trained/static/ for the static query encoder),
+# re-created from the data in the repository:
 # question sets (simplified, and in traditional script), five indexes (embedding is the slow part, ~60 min
 # cold), features, training.
 ANSWER := bench/out/answer
@@ -78,18 +79,23 @@ models: install
 	$(BIN)/qa index --data-dir $(ANSWER)/index-tune-tw $(ANSWER)/cmrc_trial_tw/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-tune $(ANSWER)/cmrc_trial/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-seeds seeds
-	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-train-full --out $(ANSWER)/train_full.npz \
-		--questions $(ANSWER)/cmrc_train/questions.jsonl $(ANSWER)/cmrc_train_contrast.jsonl
-	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-tune --out $(ANSWER)/tune.npz \
-		--questions $(ANSWER)/cmrc_trial/questions.jsonl $(ANSWER)/cmrc_trial_contrast.jsonl
-	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-train-tw --out $(ANSWER)/train_tw.npz \
-		--questions $(ANSWER)/cmrc_train_tw/questions.jsonl $(ANSWER)/cmrc_train_tw/cmrc_train_contrast.jsonl
-	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-tune-tw --out $(ANSWER)/tune_tw.npz \
-		--questions $(ANSWER)/cmrc_trial_tw/questions.jsonl $(ANSWER)/cmrc_trial_tw/cmrc_trial_contrast.jsonl
-	$(BIN)/python bench/answer_data.py --data-dir $(ANSWER)/index-seeds --out $(ANSWER)/seeds.npz \
-		--questions eval/seed_dev.jsonl eval/seed_near_miss_dev.jsonl
-	$(BIN)/python bench/train_answer.py --train $(ANSWER)/train_full.npz $(ANSWER)/train_tw.npz \
-		'$(ANSWER)/seeds.npz*$(SEED_WEIGHT)' --tune $(ANSWER)/tune.npz $(ANSWER)/tune_tw.npz
+	# One pair of models per query encoder: the dense features are cosines to its query vectors.
+	for encoder in model static; do \
+	  features=$(ANSWER)/$$encoder; out=qa/answer/trained; [ $$encoder = model ] || out=$$out/$$encoder; \
+	  read="$(BIN)/python bench/answer_data.py --query-encoder $$encoder"; \
+	  $$read --data-dir $(ANSWER)/index-train-full --out $$features/train_full.npz \
+		--questions $(ANSWER)/cmrc_train/questions.jsonl $(ANSWER)/cmrc_train_contrast.jsonl && \
+	  $$read --data-dir $(ANSWER)/index-tune --out $$features/tune.npz \
+		--questions $(ANSWER)/cmrc_trial/questions.jsonl $(ANSWER)/cmrc_trial_contrast.jsonl && \
+	  $$read --data-dir $(ANSWER)/index-train-tw --out $$features/train_tw.npz \
+		--questions $(ANSWER)/cmrc_train_tw/questions.jsonl $(ANSWER)/cmrc_train_tw/cmrc_train_contrast.jsonl && \
+	  $$read --data-dir $(ANSWER)/index-tune-tw --out $$features/tune_tw.npz \
+		--questions $(ANSWER)/cmrc_trial_tw/questions.jsonl $(ANSWER)/cmrc_trial_tw/cmrc_trial_contrast.jsonl && \
+	  $$read --data-dir $(ANSWER)/index-seeds --out $$features/seeds.npz \
+		--questions eval/seed_dev.jsonl eval/seed_near_miss_dev.jsonl && \
+	  $(BIN)/python bench/train_answer.py --out $$out --train $$features/train_full.npz $$features/train_tw.npz \
+		"$$features/seeds.npz*$(SEED_WEIGHT)" --tune $$features/tune.npz $$features/tune_tw.npz || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

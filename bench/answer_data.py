@@ -5,22 +5,25 @@ labelled: it holds a gold answer and comes from the gold source file. Follow-ups
 the answers given before them, they would teach the models questions that have lost their subject. Query
 vectors are cached beside the output (keyed by the text searched), so changing a feature costs no forward pass.
 
-Usage: python bench/answer_data.py --data-dir DIR --questions FILE [FILE ...] --out FILE.npz
+Usage: python bench/answer_data.py --data-dir DIR --questions FILE [FILE ...] --out FILE.npz [--query-encoder static]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from embeddings.static import static_encoder
 from qa.answer import reader
 from qa.answer.features import FEATURES, describe, unit_text
 from qa.cli.evaluate import Item, contains_gold, load_items
 from qa.index import NewsIndex
+from qa.settings import QUERY_ENCODERS
 
 
 def question_set(paths: list[Path]) -> list[Item]:
@@ -30,17 +33,18 @@ def question_set(paths: list[Path]) -> list[Item]:
 class VectorCache:
     """Query vectors by the text searched, in one .npz file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, encode: Callable[[str], np.ndarray]) -> None:
         self.path = path
+        self.encode = encode
         self.vectors: dict[str, np.ndarray] = {}
         if path.exists():
             with np.load(path) as stored:
                 self.vectors = dict(zip(json.loads(str(stored["texts"])), stored["vectors"], strict=True))
         self.changed = False
 
-    def get(self, index: NewsIndex, text: str) -> np.ndarray:
+    def get(self, text: str) -> np.ndarray:
         if text not in self.vectors:
-            self.vectors[text] = index.encoder.encode_query(text)
+            self.vectors[text] = self.encode(text)
             self.changed = True
         return self.vectors[text]
 
@@ -57,7 +61,7 @@ def build(index: NewsIndex, items: list[Item], vectors: VectorCache) -> dict[str
     blocks, labels, starts, answerable, ids = [], [], [0], [], []
     for item in tqdm(items, desc="questions", unit="q"):
         query = reader.understand(item.question, None, snapshot)
-        vector = vectors.get(index, query.retrieval_query)
+        vector = vectors.get(query.retrieval_query)
         hits = index.search(query.retrieval_query, reader.CANDIDATE_PASSAGES, "hybrid",
                                query_vector=vector, snapshot=snapshot)
         candidates = describe(query.question, hits, snapshot, vector, query.context_terms)
@@ -80,14 +84,18 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="an index built with `qa index`")
     parser.add_argument("--questions", type=Path, nargs="+", required=True, help="qa eval question files")
     parser.add_argument("--out", type=Path, required=True, help="the .npz to write")
+    parser.add_argument("--query-encoder", choices=QUERY_ENCODERS, default="model",
+                        help="what makes the query vectors: the bundled model or the static encoder")
     args = parser.parse_args()
     index = NewsIndex.open(args.data_dir)
-    vectors = VectorCache(args.out.with_suffix(".queries.npz"))
+    encode = (index.encoder.encode_query if args.query_encoder == "model"
+              else static_encoder(index.model_name).encode_query)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    vectors = VectorCache(args.out.with_suffix(".queries.npz"), encode)
     try:
-        data = build(index, question_set(args.questions), vectors)
+        data = build(index, question_set(args.questions), vectors) | {"query_encoder": np.asarray(args.query_encoder)}
     finally:
         vectors.save()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **data)
     questions = len(data["starts"]) - 1
     print(f"{questions} questions, {len(data['labels'])} candidates, "

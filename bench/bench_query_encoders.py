@@ -4,9 +4,11 @@ the time to encode a question, ask p50, and answers a second at saturation, on t
 
 Sets the static encoder never saw (it trains on CMRC train only): the seed dev set with its near misses
 (the answer models did train on it, so its absolute figures are not results; the two encoders' gap is),
-and CMRC 2018 trial made open-domain (the answer models' tune set).
+CMRC 2018 trial made open-domain with its contrast questions (the answer models' tune set), and DRCD dev
+likewise (traditional Chinese; neither the encoder nor any answer model saw it). Each encoder reads with
+the answer models trained on its own query vectors (qa/answer/trained/, trained/static/).
 
-    .venv/bin/python bench/bench_query_encoders.py [--sets seeds cmrc_trial]
+    .venv/bin/python bench/bench_query_encoders.py [--sets seeds cmrc_trial drcd_dev]
 """
 
 from __future__ import annotations
@@ -27,20 +29,29 @@ from qa.cli.evaluate import evaluate, load_items
 from qa.engine import QA
 
 NEAR_MISSES = ROOT / "eval" / "seed_near_miss_dev.jsonl"
-TRIAL = OUT / "sets" / "cmrc_trial"
+SETS_DIR = OUT / "sets"
+# The SQuAD-style files made open-domain here, with their contrast questions (bench/sets/README.md).
+OPEN_DOMAIN = {"cmrc_trial": ROOT / "bench" / "data" / "cmrc2018" / "cmrc2018_trial.json",
+               "drcd_dev": ROOT / "bench" / "data" / "drcd" / "DRCD_dev.json"}
 SETS = {"seeds": (SEEDS, [DEV_SET, NEAR_MISSES]),
-        "cmrc_trial": (TRIAL / "corpus", [TRIAL / "questions.jsonl"])}
+        **{name: (SETS_DIR / name / "corpus",
+                  [SETS_DIR / name / "questions.jsonl", SETS_DIR / f"{name}_contrast.jsonl"])
+           for name in OPEN_DOMAIN}}
 ENCODERS = ("model", "static")
 # Questions in flight at once when measuring saturation (the server's read lane runs 4).
 CONCURRENCY = 4
 FIGURES = ("hit@1", "passage R@5", "abstain", "false-abstain", "latency p50 ms")
 
 
-def trial_set() -> None:
-    if not (TRIAL / "questions.jsonl").exists():
-        subprocess.run([sys.executable, str(ROOT / "bench" / "sets" / "open_domain.py"), "--input",
-                        str(ROOT / "bench" / "data" / "cmrc2018" / "cmrc2018_trial.json"), "--out-dir", str(TRIAL)],
-                       check=True)
+def open_domain_set(name: str) -> None:
+    folder, contrast = SETS_DIR / name, SETS_DIR / f"{name}_contrast.jsonl"
+    builders = ROOT / "bench" / "sets"
+    if not (folder / "questions.jsonl").exists():
+        subprocess.run([sys.executable, str(builders / "open_domain.py"), "--force", "--input", str(OPEN_DOMAIN[name]),
+                        "--out-dir", str(folder)], check=True)
+    if not contrast.exists():
+        subprocess.run([sys.executable, str(builders / "contrast.py"), "--corpus", str(folder / "corpus"),
+                        "--questions", str(folder / "questions.jsonl"), "--out", str(contrast)], check=True)
 
 
 def per_second(qa: QA, questions: list[str]) -> float:
@@ -77,8 +88,8 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=list(SETS))
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    if "cmrc_trial" in args.sets:
-        trial_set()
+    for name in OPEN_DOMAIN.keys() & set(args.sets):
+        open_domain_set(name)
     rows = []
     with tempfile.TemporaryDirectory(prefix="qa-encoders-") as name:
         for set_name in args.sets:

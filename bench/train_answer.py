@@ -69,6 +69,7 @@ class Split:
     labels: np.ndarray
     starts: np.ndarray
     answerable: np.ndarray
+    query_encoder: str  # what made the query vectors its dense features are cosines to
     origins: np.ndarray | None = None  # of a gold-removed split: the question each one was made from
 
     @classmethod
@@ -77,7 +78,7 @@ class Split:
             if tuple(data["names"]) != FEATURES:
                 raise SystemExit(f"{path}: built with other features; rebuild it with bench/answer_data.py")
             return cls(path.stem, data["features"].astype(np.float64), data["labels"], data["starts"],
-                       data["answerable"])
+                       data["answerable"], str(data["query_encoder"]))
 
     def groups(self) -> list[slice]:
         return [slice(a, b) for a, b in zip(self.starts[:-1], self.starts[1:], strict=True)]
@@ -176,14 +177,17 @@ def gold_removed(split: Split) -> Split:
         starts.append(starts[-1] + len(block))
         origins.append(number)
     return Split(f"{split.name}, gold removed", np.concatenate(blocks), np.concatenate(labels),
-                 np.asarray(starts), np.zeros(len(starts) - 1, bool), np.asarray(origins))
+                 np.asarray(starts), np.zeros(len(starts) - 1, bool), split.query_encoder, np.asarray(origins))
 
 
 def joined(first: Split, second: Split) -> Split:
+    if first.query_encoder != second.query_encoder:
+        raise SystemExit(f"{first.name} and {second.name} were read with different query encoders "
+                         f"({first.query_encoder}, {second.query_encoder}): models fit one encoder's cosines")
     return Split(f"{first.name} + {second.name}", np.concatenate([first.features, second.features]),
                  np.concatenate([first.labels, second.labels]),
                  np.concatenate([first.starts, second.starts[1:] + first.starts[-1]]),
-                 np.concatenate([first.answerable, second.answerable]))
+                 np.concatenate([first.answerable, second.answerable]), first.query_encoder)
 
 
 def best_candidates(split: Split, scores: np.ndarray) -> np.ndarray:
@@ -324,7 +328,10 @@ def fit(train: Split, tune: Split, false_abstain: float) -> tuple[AnswerModels, 
         measured[kind] = {"threshold": round(threshold, 4), "abstain (contrast, near misses)": abstain}
     # At the same false-abstain on tune, the kind that abstains more on tune's unanswerable questions.
     chosen = max(kinds, key=lambda kind: (sum(measured[kind]["abstain (contrast, near misses)"]), kind == "logistic"))
-    about = {"trained_on": train.name, "tuned_on": tune.name, "false_abstain_on_tune": false_abstain,
+    if train.query_encoder != tune.query_encoder:
+        raise SystemExit(f"trained on {train.query_encoder} query vectors, tuned on {tune.query_encoder} ones")
+    about = {"trained_on": train.name, "tuned_on": tune.name, "query_encoder": train.query_encoder,
+             "false_abstain_on_tune": false_abstain,
              "ranker_hit@1_on_tune": {"logistic": round(pointwise_hit, 4), "lambdarank": round(ranker_hit, 4)},
              "verifier_on_tune": measured, "verifier": chosen,
              "questions": {"train": len(train.starts) - 1, "train near misses": len(near_misses.starts) - 1,
@@ -349,7 +356,8 @@ def subset(split: Split, numbers: list[int]) -> Split:
     groups = split.groups()
     blocks = [split.features[groups[n]] for n in numbers]
     return Split(split.name, np.concatenate(blocks), np.concatenate([split.labels[groups[n]] for n in numbers]),
-                 np.concatenate([[0], np.cumsum([len(block) for block in blocks])]), split.answerable[numbers])
+                 np.concatenate([[0], np.cumsum([len(block) for block in blocks])]), split.answerable[numbers],
+                 split.query_encoder)
 
 
 def cross_validated(parts: list[str], held: int, tune: Split, false_abstain: float, folds: int = 4) -> dict:
@@ -407,6 +415,9 @@ def main() -> None:
     print(json.dumps(models.about, ensure_ascii=False))
     print(f"threshold {models.threshold:.4f}; wrote {args.out}")
     for split in [*tunes, *map(gold_removed, tunes), *map(Split.load, args.report)]:
+        if split.query_encoder != train.query_encoder:
+            raise SystemExit(f"{split.name}: read with {split.query_encoder} query vectors, the models with "
+                             f"{train.query_encoder} ones")
         print(split.name, json.dumps(report(split, models), ensure_ascii=False))
     if args.cross_validate is not None:
         print(f"{args.train[args.cross_validate]}, 4-fold cross-validated",

@@ -8,8 +8,9 @@ widen the vocabulary the questions alone would reach): the seed questions, CMRC 
 unseen, so the quality measured on them (bench/bench_query_encoders.py) is a result. The teacher's
 query vectors are kept in bench/out/static/teacher.npz, keyed by text, so a re-run embeds nothing twice.
 
-- Tokenizer: byte-pair merges (HuggingFace ``tokenizers``) learnt from the training texts, NFKC-normalised
-  and split at punctuation and digit runs, ``--vocab`` pieces (characters, then the words merged from them).
+- Tokenizer: byte-pair merges (HuggingFace ``tokenizers``) learnt from the training texts in simplified
+  script (``query_form``, as questions are read at query time), NFKC-normalised and split at punctuation
+  and digit runs, ``--vocab`` pieces (characters, then the words merged from them).
 - Vectors: a mean-pooled bag of the pieces (torch ``EmbeddingBag``), fitted by Adam to the teacher's
   normalised query vectors with a cosine loss; written int8 with a scale per row (a quarter of float32).
 Held-out figure printed at the end: the mean cosine to the teacher on CMRC trial's questions.
@@ -30,7 +31,7 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from tqdm import tqdm
 
 from embeddings.model import load_model
-from embeddings.static import STATIC_DIR, StaticQueryEncoder, quantized
+from embeddings.static import STATIC_DIR, StaticQueryEncoder, quantized, query_form
 
 CMRC = ROOT / "bench" / "data" / "cmrc2018"
 TEACHER = OUT / "static" / "teacher.npz"
@@ -115,8 +116,9 @@ def main() -> None:
     questions, sentences = cmrc_texts("train", args.sentences)
     texts = questions + sentences
     targets = teacher_vectors(texts)
-    tokenizer = train_tokenizer(texts, args.vocab)
-    vectors = fit_vectors(tokenizer, texts, targets, args.epochs)
+    read = [query_form(text) for text in texts]
+    tokenizer = train_tokenizer(read, args.vocab)
+    vectors = fit_vectors(tokenizer, read, targets, args.epochs)
     args.out.mkdir(parents=True, exist_ok=True)
     tokenizer.save(str(args.out / "tokenizer.json"))
     codes, scales = quantized(vectors)

@@ -15,6 +15,7 @@ import numpy as np
 
 from embeddings.bundled import DEFAULT_MODEL
 from qa.errors import QAError
+from qa.text.normalize import to_simplified
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -26,6 +27,12 @@ def static_encoder(model_name: str) -> StaticQueryEncoder:
         raise QAError(f"the static query encoder is distilled from {DEFAULT_MODEL}, not {model_name}; "
                       "use QA_QUERY_ENCODER=model", "invalid_setting")
     return StaticQueryEncoder.load()
+
+
+def query_form(text: str) -> str:
+    """What the tokenizer reads, in training and at query time: simplified script, since its pieces are
+    learnt from simplified text and a traditional question would fall apart into rare characters."""
+    return to_simplified(text)
 
 
 class StaticQueryEncoder:
@@ -46,7 +53,7 @@ class StaticQueryEncoder:
         return self.vectors.shape[1]
 
     def encode_query(self, text: str) -> np.ndarray:
-        ids = self.tokenizer.encode(text).ids
+        ids = self.tokenizer.encode(query_form(text)).ids
         if not ids:
             return np.zeros(self.dim, np.float32)
         vector = self.vectors[ids].mean(axis=0)

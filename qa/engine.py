@@ -37,7 +37,8 @@ class QA:
         self.calibration = calibration_for(index.model_name)
         settings = Settings.from_env()
         size = settings.query_cache if query_cache is None else query_cache
-        encode = (index.encoder.encode_query if (query_encoder or settings.query_encoder) == "model"
+        self.query_encoder = query_encoder or settings.query_encoder
+        encode = (index.encoder.encode_query if self.query_encoder == "model"
                   else static_encoder(index.model_name).encode_query)
         # Popular questions and the examples are asked again and again: their vector is made once.
         self.query_vector = QueryVectors(encode, normalize, size)
@@ -45,8 +46,9 @@ class QA:
 
     @functools.cached_property
     def models(self) -> AnswerModels:
-        """The trained ranker and verifier, read on first use (indexing needs neither)."""
-        return bundled()
+        """The ranker and verifier trained on this engine's query vectors, read on first use (indexing needs
+        neither)."""
+        return bundled(self.query_encoder)
 
     def warm(self) -> None:
         """Read the answer models and the tagger's dictionary now, so that the first question waits for neither."""

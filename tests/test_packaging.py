@@ -91,6 +91,13 @@ def _check_contents(wheel: Path) -> None:
     for module in ("qa/cli/main.py", "qa/index/news_index.py", "qa/answer/reader.py", "qa/server/serve.py",
                    "embeddings/bundled.py"):
         assert module in names, f"{module} not in the wheel"
+    # Every trained model file (the answer models of each query encoder, the static encoder) is read at run time.
+    model_folders = (ROOT / "qa" / "answer" / "trained", ROOT / "embeddings" / "static")
+    models = [path.relative_to(ROOT).as_posix() for folder in model_folders
+              for path in sorted(folder.rglob("*")) if path.is_file()]
+    assert "qa/answer/trained/static/verifier.json" in models
+    missing = [name for name in models if name not in names]
+    assert not missing, f"model files not in the wheel: {missing}"
     assert re.search(r"^qa\s*=\s*qa\.cli:main\s*$", entry_points, re.M), entry_points
 
 

@@ -1,6 +1,7 @@
 """The trained answer models: a ranker of candidate units and a verifier that answers or abstains.
 
-Both are read from ``qa/answer/trained/``, which ``bench/train_answer.py`` writes (the README section
+Both are read from ``qa/answer/trained/`` (``trained/static/`` for the static query encoder), which
+``bench/train_answer.py`` writes (the README section
 "Trained answer models" says how they were trained, tuned and measured): the ranker is a LightGBM
 lambdarank model; the verifier, logistic regression over standardised features or LightGBM binary trees
 (whichever measured better), gives the probability that is the answer's ``confidence``. Trees are stored
@@ -22,10 +23,14 @@ import numpy as np
 
 from qa.answer.features import FEATURES
 from qa.answer.question import MUST_HOLD_TYPES
+from qa.settings import DEFAULT_QUERY_ENCODER
 
 # What the verifier reads beside the best candidate's features: the ranker's view of the field.
 FIELD_FEATURES = ("rank_score", "rank_margin", "rank_share", "candidates")
 VERIFIER_FEATURES = (*(f"best_{name}" for name in FEATURES), *FIELD_FEATURES)
+# Where the models fitted to each query encoder live (qa.settings.QUERY_ENCODERS): the dense features are
+# cosines to the query vector, and the static encoder's cosines are not the model's.
+TRAINED_FOLDERS = {"model": ("trained",), "static": ("trained", "static")}
 RANKER_FILE = "ranker.json"
 VERIFIER_FILE = "verifier.json"
 
@@ -181,6 +186,6 @@ def load(folder: Traversable | Path) -> AnswerModels:
 
 
 @functools.cache
-def bundled() -> AnswerModels:
-    """The models shipped in ``qa/answer/trained/``, read once per process."""
-    return load(resources.files("qa.answer") / "trained")
+def bundled(query_encoder: str = DEFAULT_QUERY_ENCODER) -> AnswerModels:
+    """The models shipped for ``query_encoder``'s vectors, read once per process."""
+    return load(resources.files("qa.answer").joinpath(*TRAINED_FOLDERS[query_encoder]))

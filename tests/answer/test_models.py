@@ -14,7 +14,9 @@ from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
 from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, judged, load
 from qa.cli.evaluate import load_items
+from qa.engine import QA
 from qa.index.records import Hit
+from qa.settings import QUERY_ENCODERS
 from tests.builders import ROOT, SEED_DEV
 
 
@@ -123,20 +125,46 @@ def test_a_question_about_a_subject_the_archive_lacks_is_not_answered(seed_qa, q
     assert not answer.answerable and answer.citations == []
 
 
-@pytest.mark.slow
-def test_the_documented_commands_retrain_models_that_load_and_rank(seed_qa, tmp_path):
-    features = tmp_path / "seeds.npz"
+def test_each_query_encoder_reads_with_the_models_fitted_to_its_cosines(seed_qa):
+    for encoder in QUERY_ENCODERS:
+        engine = QA(seed_qa.index, query_cache=0, query_encoder=encoder)
+        assert engine.models is bundled(encoder)
+        assert engine.models.about["query_encoder"] == encoder
+    assert bundled("model").threshold != bundled("static").threshold
+
+
+def read_features(seed_qa, out, query_encoder):
     subprocess.run([sys.executable, "bench/answer_data.py", "--data-dir", str(seed_qa.index.directory),
-                    "--questions", str(SEED_DEV), "--out", str(features)], cwd=ROOT, check=True,
-                   capture_output=True)
+                    "--questions", str(SEED_DEV), "--out", str(out), "--query-encoder", query_encoder],
+                   cwd=ROOT, check=True, capture_output=True)
+    return out
+
+
+def train(train_file, tune_file, out):
+    return subprocess.run([sys.executable, "bench/train_answer.py", "--train", str(train_file), "--tune",
+                           str(tune_file), "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query_encoder", QUERY_ENCODERS)
+def test_the_documented_commands_retrain_models_that_load_and_rank(seed_qa, tmp_path, query_encoder):
+    features = read_features(seed_qa, tmp_path / "seeds.npz", query_encoder)
     out = tmp_path / "trained"
-    result = subprocess.run([sys.executable, "bench/train_answer.py", "--train", str(features), "--tune",
-                             str(features), "--out", str(out)], cwd=ROOT, check=True, capture_output=True,
-                            text=True)
-    assert "threshold" in result.stdout
+    result = train(features, features, out)
+    assert result.returncode == 0 and "threshold" in result.stdout
     models = load(out)
+    assert models.about["query_encoder"] == query_encoder
     with np.load(features) as data:
         matrix, labels, starts = data["features"], data["labels"], data["starts"]
     groups = [slice(a, b) for a, b in zip(starts[:-1], starts[1:], strict=True) if labels[a:b].any()]
     top_right = [labels[group][int(np.argmax(models.rank(matrix[group])))] > 0 for group in groups]
     assert np.mean(top_right) >= 0.8  # on its own training questions
+
+
+@pytest.mark.slow
+def test_models_are_not_fitted_to_one_encoders_cosines_and_tuned_on_anothers(seed_qa, tmp_path):
+    model = read_features(seed_qa, tmp_path / "model.npz", "model")
+    static = read_features(seed_qa, tmp_path / "static.npz", "static")
+    result = train(model, static, tmp_path / "trained")
+    assert result.returncode != 0 and "static" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "trained").exists()
