@@ -1,6 +1,7 @@
 """A SQuAD-style file (CMRC 2018, DRCD) → an open-domain question set: a corpus folder and a `qa eval` question file.
 
-Usage: python bench/sets/open_domain.py --input FILE --out-dir DIR [--prefix NAME] [--limit-paragraphs N] [--force]
+Usage: python bench/sets/open_domain.py --input FILE --out-dir DIR [--prefix NAME] [--limit-paragraphs N]
+                                        [--part I/N] [--force]
 
 Writes under --out-dir:
 
@@ -21,7 +22,9 @@ still sits in one evidence sentence. An answer_start that is off by a character 
 CMRC) is moved to the nearest exact occurrence of the answer text; the report counts them.
 
 --limit-paragraphs N keeps N paragraphs at evenly spaced positions (floor(i * total / N)) and all their
-questions. The output depends only on the input and the options: two runs give the same bytes.
+questions. --part I/N keeps whole articles, every N-th from the I-th (counted from 0): N parts that
+share no article, so one file can be split into train, tune and report sets with every sibling
+paragraph on the same side. The output depends only on the input and the options: two runs give the same bytes.
 This generalises the project's /work/shared/bench/cmrc_to_corpus.py (CMRC only) to articles of many
 paragraphs; with the same options it writes the same sample as bench/data/cmrc_train_sample/.
 """
@@ -141,9 +144,12 @@ def answer_texts(question: dict) -> list[str]:
     return list(dict.fromkeys(text for text in ((a.get("text") or "").strip() for a in question["answers"]) if text))
 
 
-def build(data: dict, prefix: str, limit_paragraphs: int | None) -> tuple[list[Source], list[dict], Counter]:
+def build(data: dict, prefix: str, limit_paragraphs: int | None,
+          part: tuple[int, int] = (0, 1)) -> tuple[list[Source], list[dict], Counter]:
     stats: Counter = Counter()
-    flat = [(article, paragraph) for article in data["data"] for paragraph in article["paragraphs"]]
+    number, parts = part
+    articles = [article for position, article in enumerate(data["data"]) if position % parts == number]
+    flat = [(article, paragraph) for article in articles for paragraph in article["paragraphs"]]
     stats["paragraphs in file"] = len(flat)
     stats["questions in file"] = sum(len(paragraph["qas"]) for _, paragraph in flat)
     flat = [flat[index] for index in evenly_spaced(len(flat), limit_paragraphs)]
@@ -174,6 +180,14 @@ def build(data: dict, prefix: str, limit_paragraphs: int | None) -> tuple[list[S
     return list(sources.values()), questions, stats
 
 
+def part_of(text: str) -> tuple[int, int]:
+    """``I/N`` as (I, N), with 0 <= I < N."""
+    number, _, parts = text.partition("/")
+    if not (number.isdigit() and parts.isdigit() and int(number) < int(parts)):
+        raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {text!r}")
+    return int(number), int(parts)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -183,11 +197,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder for corpus/, questions.jsonl and manifest.jsonl")
     parser.add_argument("--prefix", help="corpus file name prefix (default from the input name: cmrc_train, drcd_dev)")
     parser.add_argument("--limit-paragraphs", type=int, metavar="N", help="keep N evenly spaced paragraphs")
+    parser.add_argument("--part", type=part_of, default=(0, 1), metavar="I/N",
+                        help="keep the articles whose place in the file, counted from 0, is I modulo N: one of N "
+                             "disjoint parts, whole articles each (train, tune and report on one file's parts)")
     parser.add_argument("--force", action="store_true", help="replace the files of an earlier build in --out-dir")
     args = parser.parse_args(argv)
 
     data = json.loads(args.input.read_text(encoding="utf-8"))
-    sources, questions, stats = build(data, args.prefix or default_prefix(args.input), args.limit_paragraphs)
+    sources, questions, stats = build(data, args.prefix or default_prefix(args.input), args.limit_paragraphs, args.part)
     corpus_dir = prepare_output(args.out_dir, args.force)
     for source in sources:
         write_text(corpus_dir / source.file, corpus_file_text(source.title, [source.context]))
