@@ -1,14 +1,16 @@
 """Train the answer-unit ranker and the answer/abstain verifier, and write them to qa/answer/trained/.
 
-Usage: python bench/train_answer.py --train bench/out/answer/train_full.npz 'bench/out/answer/seeds.npz*20'
-       --tune bench/out/answer/tune.npz [--false-abstain 0.10] [--out qa/answer/trained] [--report FILE.npz ...]
+Usage: python bench/train_answer.py --train bench/out/answer/model/train_full.npz 'bench/out/answer/model/seeds.npz*20'
+       --tune bench/out/answer/model/tune.npz [--false-abstain 0.10] [--out qa/answer/trained] [--report FILE.npz ...]
 
 The .npz files are candidate features from bench/answer_data.py (see the README section "Trained answer
 models" for the whole pipeline: sets, indexes, features, this script). Train is CMRC 2018 train (the
 whole split and its contrast questions) with the seed questions, tune is CMRC 2018 trial and its contrast questions:
 the ranker kind, the verifier's kind and threshold are chosen on tune, and the only thing fitted on it
 is the verifier's Platt map (two numbers, so that confidence is the share of right answers). --report
-files are only scored with the finished models.
+files are only scored with the finished models. Every file must have been read with one query encoder
+(answer_data.py --query-encoder): the dense features are cosines to its vectors, and the models fit them;
+the static encoder's models go to --out qa/answer/trained/static.
 
 - Ranker: logistic regression (pointwise) and LightGBM lambdarank are both fitted on the answerable
   training questions that have a gold candidate, and both are measured (hit@1 on tune, printed).
