@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from embeddings.static import static_encoder
 from qa.answer import reader
 from qa.answer.features import FEATURES, describe, unit_text
 from qa.cli.evaluate import Item, contains_gold, load_items
+from qa.engine import QA
 from qa.index import NewsIndex
 from qa.settings import QUERY_ENCODERS
 
@@ -88,9 +88,8 @@ def main() -> None:
                         help="what makes the query vectors: the bundled model or the static encoder")
     args = parser.parse_args()
     index = NewsIndex.open(args.data_dir)
-    encode = (index.encoder.encode_query if args.query_encoder == "model"
-              else static_encoder(index.model_name).encode_query)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    encode = QA(index, query_encoder=args.query_encoder).encode_query
     vectors = VectorCache(args.out.with_suffix(".queries.npz"), encode)
     try:
         data = build(index, question_set(args.questions), vectors) | {"query_encoder": np.asarray(args.query_encoder)}

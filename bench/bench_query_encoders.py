@@ -24,7 +24,6 @@ from pathlib import Path
 
 from common import DEV_SET, OUT, ROOT, SEEDS, cached_build, table
 
-from embeddings.static import static_encoder
 from qa.cli.evaluate import evaluate, load_items
 from qa.engine import QA
 
@@ -71,11 +70,10 @@ def measure(name: str, folder: Path) -> list[list[object]]:
     for encoder in ENCODERS:
         qa = QA(index, query_cache=0, query_encoder=encoder)
         qa.warm()
-        encode = index.encoder.encode_query if encoder == "model" else static_encoder(index.model_name).encode_query
         timings = []
         for question in questions:
             started = time.perf_counter()
-            encode(question)
+            qa.encode_query(question)
             timings.append((time.perf_counter() - started) * 1000)
         summary, _ = evaluate(qa, items)
         rows.append([name, encoder, len(items), *(summary[figure] for figure in FIGURES),

@@ -183,9 +183,6 @@ def gold_removed(split: Split) -> Split:
 
 
 def joined(first: Split, second: Split) -> Split:
-    if first.query_encoder != second.query_encoder:
-        raise SystemExit(f"{first.name} and {second.name} were read with different query encoders "
-                         f"({first.query_encoder}, {second.query_encoder}): models fit one encoder's cosines")
     return Split(f"{first.name} + {second.name}", np.concatenate([first.features, second.features]),
                  np.concatenate([first.labels, second.labels]),
                  np.concatenate([first.starts, second.starts[1:] + first.starts[-1]]),
@@ -330,8 +327,6 @@ def fit(train: Split, tune: Split, false_abstain: float) -> tuple[AnswerModels, 
         measured[kind] = {"threshold": round(threshold, 4), "abstain (contrast, near misses)": abstain}
     # At the same false-abstain on tune, the kind that abstains more on tune's unanswerable questions.
     chosen = max(kinds, key=lambda kind: (sum(measured[kind]["abstain (contrast, near misses)"]), kind == "logistic"))
-    if train.query_encoder != tune.query_encoder:
-        raise SystemExit(f"trained on {train.query_encoder} query vectors, tuned on {tune.query_encoder} ones")
     about = {"trained_on": train.name, "tuned_on": tune.name, "query_encoder": train.query_encoder,
              "false_abstain_on_tune": false_abstain,
              "ranker_hit@1_on_tune": {"logistic": round(pointwise_hit, 4), "lambdarank": round(ranker_hit, 4)},
@@ -409,6 +404,12 @@ def main() -> None:
     args = parser.parse_args()
     splits = [weighted(spec) for spec in args.train]
     tunes = [Split.load(path) for path in args.tune]
+    reports = [Split.load(path) for path in args.report]
+    read_with = [(split.name, split.query_encoder) for split in [*splits, *tunes, *reports]]
+    if len({encoder for _, encoder in read_with}) > 1:
+        listed = ", ".join(f"{name}: {encoder}" for name, encoder in read_with)
+        raise SystemExit(f"feature files read with different query encoders ({listed}): models fit one "
+                         "encoder's cosines; read them all with one (answer_data.py --query-encoder)")
     train, tune = splits[0], functools.reduce(joined, tunes)
     for split in splits[1:]:
         train = joined(train, split)
@@ -416,10 +417,7 @@ def main() -> None:
     save(models, stored, args.out)
     print(json.dumps(models.about, ensure_ascii=False))
     print(f"threshold {models.threshold:.4f}; wrote {args.out}")
-    for split in [*tunes, *map(gold_removed, tunes), *map(Split.load, args.report)]:
-        if split.query_encoder != train.query_encoder:
-            raise SystemExit(f"{split.name}: read with {split.query_encoder} query vectors, the models with "
-                             f"{train.query_encoder} ones")
+    for split in [*tunes, *map(gold_removed, tunes), *reports]:
         print(split.name, json.dumps(report(split, models), ensure_ascii=False))
     if args.cross_validate is not None:
         print(f"{args.train[args.cross_validate]}, 4-fold cross-validated",

@@ -38,10 +38,11 @@ class QA:
         settings = Settings.from_env()
         size = settings.query_cache if query_cache is None else query_cache
         self.query_encoder = query_encoder or settings.query_encoder
-        encode = (index.encoder.encode_query if self.query_encoder == "model"
-                  else static_encoder(index.model_name).encode_query)
+        # The query vector of a text, uncached: the bundled model's forward pass or the static encoder.
+        self.encode_query = (index.encoder.encode_query if self.query_encoder == "model"
+                             else static_encoder(index.model_name).encode_query)
         # Popular questions and the examples are asked again and again: their vector is made once.
-        self.query_vector = QueryVectors(encode, normalize, size)
+        self.query_vector = QueryVectors(self.encode_query, normalize, size)
         self._examples = ExampleCache(self.ask)
 
     @functools.cached_property
