@@ -29,6 +29,13 @@ def static_encoder(model_name: str) -> StaticQueryEncoder:
     return StaticQueryEncoder.load()
 
 
+@functools.cache
+def word_vectors() -> WordVectors:
+    """The static encoder's pieces as word vectors, for any index: they say which words of the model's
+    vocabulary mean alike (出生 and 生于), whatever model embedded the passages."""
+    return WordVectors.load()
+
+
 def query_form(text: str) -> str:
     """What the tokenizer reads, in training and at query time: simplified script, since its pieces are
     learnt from simplified text and a traditional question would fall apart into rare characters."""
@@ -65,3 +72,28 @@ def quantized(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scales = np.abs(vectors).max(axis=1) / 127
     scales[scales == 0] = 1.0
     return np.round(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+
+
+class WordVectors:
+    """The static encoder's piece vectors, unit length, to compare words by meaning."""
+
+    def __init__(self, encoder: StaticQueryEncoder) -> None:
+        self.tokenizer = encoder.tokenizer
+        norms = np.linalg.norm(encoder.vectors, axis=1, keepdims=True)
+        self.vectors = encoder.vectors / np.where(norms > 0, norms, 1.0)
+
+    @classmethod
+    def load(cls, directory: Path = STATIC_DIR) -> WordVectors:
+        return cls(StaticQueryEncoder.load(directory))
+
+    def pieces(self, text: str) -> np.ndarray:
+        """The piece ids of a text in simplified script."""
+        return np.asarray(self.tokenizer.encode(text).ids, np.int32)
+
+    def word(self, text: str) -> np.ndarray:
+        """One unit vector for a short text (a word, a character bigram): its pieces' mean."""
+        ids = self.pieces(text)
+        if not len(ids):
+            return np.zeros(self.vectors.shape[1], np.float32)
+        vector = self.vectors[ids].mean(axis=0)
+        return vector / (np.linalg.norm(vector) or 1.0)

@@ -12,6 +12,7 @@ from qa.text.lexicon import (
     COLONS,
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
+    MEASURE_WORDS,
     ROLE_TITLES,
     SENTENCE_TERMINATORS,
     TIME_UNITS,
@@ -132,7 +133,8 @@ def expected_units(normalized: str) -> frozenset[str]:
         return _TIME_UNITS
     asked = _ASKED_UNIT.search(normalized)
     if not asked:
-        return frozenset()
+        return frozenset(unit for words, units in MEASURE_WORDS if any(word in normalized for word in words)
+                         for unit in units)
     unit = asked.group(1)
     return next((group for group in _UNIT_GROUPS if unit in group), frozenset([unit]))
 

@@ -7,10 +7,13 @@ import re
 
 from qa.answer.question import CLAUSE_BREAKS, Question
 from qa.text.lexicon import (
+    AREA_UNITS,
     HAN_DIGITS,
+    LENGTH_UNITS,
     QUANTITY_UNITS,
     QUOTE_CLOSERS,
     QUOTE_OPENERS,
+    WEIGHT_UNITS,
     alternation,
 )
 from qa.text.normalize import match_form, normalize
@@ -239,11 +242,17 @@ def _clause_edge(form: str, at: int, step: int) -> int:
     return found.start() if found else len(form)
 
 
+# A physical measure's unit is its whole name (平方米, not 米): a question asking an area wants one.
+_MEASURE_UNIT = re.compile(alternation(AREA_UNITS + LENGTH_UNITS + WEIGHT_UNITS) + "$")
+
+
 def _unit_of(quantity: str) -> str:
     """The measure word a quantity ends with (元 for any amount of money, '' for none)."""
     stripped = re.sub(r"(?:以上|左右|多)$", "", quantity)
     if stripped.endswith("元"):
         return "元"
+    if measured := _MEASURE_UNIT.search(stripped):
+        return measured.group()
     for unit in ("人次", "小时", "分钟"):
         if stripped.endswith(unit):
             return unit

@@ -62,10 +62,26 @@ INTERCHANGEABLE_UNITS = (
 ASKED_UNITS = ("人次", *"位名人条项款家所篇件场次轮届天日年岁吨辆台户")
 # Units of a duration, the answer to 多久.
 TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
+# Units of the physical measures (each one of QUANTITY_UNITS).
+AREA_UNITS = ("平方公里", "平方千米", "平方米", "公顷", "亩")
+LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "厘米", "毫米", "英寸", "英尺", "英里", "海里")
+WEIGHT_UNITS = ("吨", "公斤", "千克", "克", "斤")
+# Words by which a question asks for a physical measure, and the units its answer is written in: 面积有多大
+# is answered by 300平方米, never by 9家.
+MEASURE_WORDS = (
+    (("面积", "占地"), AREA_UNITS),
+    (("长度", "多长", "全长", "体长", "身长", "距离", "多远", "高度", "多高", "身高", "海拔", "深度", "多深", "宽度",
+      "多宽", "直径", "半径"), LENGTH_UNITS),
+    (("重量", "有多重", "体重"), WEIGHT_UNITS),
+)
 # Measure words after which a small Han count (三年, 十二个) is read as digits.
 COUNTED_UNITS = "年个名项家天月次位人条届轮岁倍周"
 # Words after a round number that make it approximate (30多家, 200余人).
 APPROXIMATORS = ("多", "余")
+
+# Words that single one thing out of its kind (最高的一天, 首次, 唯一): evidence about the kind in general
+# (日均, 共计) does not answer a question that holds one.
+SUPERLATIVES = ("最", "首次", "首个", "首家", "首位", "首座", "首届", "唯一")
 
 # -- people --------------------------------------------------------------------------------
 

@@ -101,6 +101,18 @@ def test_how_long_wants_a_duration():
     assert best_span(tag(sentence), analyze("服务月持续多长时间？")) == "3个月"
 
 
+@pytest.mark.parametrize(("question", "fits", "does_not_fit"), [
+    ("母婴休息室有多大面积？", "休息室面积约120平方米。", "全市已建成9家母婴休息室。"),
+    ("主跑道有多长？", "主跑道长1,980米。", "机场每天起降300架次航班，共有2条跑道。"),
+    ("尤金袋鼠的体重大约是多少？", "成年尤金袋鼠重约8公斤。", "尤金袋鼠一胎只产1只幼崽。"),
+])
+def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
+    # 面积/长度/体重 ask for a physical measure: a count in 家 or 只 is no answer to them.
+    analysed = analyze(question)
+    assert fitting(tag(fits), analysed)[0] == 1
+    assert fitting(tag(does_not_fit), analysed)[0] == 0
+
+
 def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
     assert seed_qa.ask("淮河能源集团有多少职工？").span == "7.6万名"
 

@@ -17,6 +17,7 @@ from qa.cli.evaluate import load_items
 from qa.engine import QA
 from qa.index.records import Hit
 from qa.settings import QUERY_ENCODERS
+from qa.text.lexicon import SUPERLATIVES
 from tests.builders import ROOT, SEED_DEV
 
 
@@ -102,6 +103,27 @@ def test_every_candidate_gets_every_feature_as_a_finite_number(seed_qa):
                                    for row in seed_qa.index.snapshot.chunk_sentences(hit.chunk)})
     assert candidates.matrix.shape == (len(candidates), len(FEATURES))
     assert np.isfinite(candidates.matrix).all()
+
+
+def test_a_term_the_unit_does_not_say_counts_by_how_near_its_words_come(seed_qa):
+    _, _, candidates = candidates_for(seed_qa, "全国总工会是何时出台快递员入会措施的？")
+    literal = candidates.matrix[:, FEATURES.index("unit_coverage")]
+    soft = candidates.matrix[:, FEATURES.index("soft_coverage")]
+    assert np.all(soft >= literal - 1e-6) and np.all(soft <= 1.0 + 1e-6)
+    said_all = literal > 1 - 1e-6
+    assert np.allclose(soft[said_all], 1.0) and (soft[~said_all] > literal[~said_all]).any()
+
+
+def test_a_question_that_singles_one_out_marks_the_units_that_do_not(seed_qa):
+    question = "暑运期间铁路旅客发送量最高的一天发送了多少人次？"
+    _, _, candidates = candidates_for(seed_qa, question)
+    unsaid = candidates.matrix[:, FEATURES.index("superlative_unsaid")]
+    texts = [unit_text(seed_qa.index.snapshot, unit) for unit in candidates.units]
+    says = [any(word in text for word in SUPERLATIVES) for text in texts]
+    assert any(says) and not all(says)
+    assert [bool(flag) for flag in unsaid] == [not said for said in says]
+    _, _, plain = candidates_for(seed_qa, "暑运期间铁路发送旅客多少人次？")
+    assert not plain.matrix[:, FEATURES.index("superlative_unsaid")].any()
 
 
 def test_an_answer_is_given_exactly_when_the_verifier_believes_it(seed_qa):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embeddings.static import StaticQueryEncoder, quantized, static_encoder
+from embeddings.static import StaticQueryEncoder, quantized, static_encoder, word_vectors
 from qa.engine import QA
 from qa.errors import QAError
 from qa.settings import Settings
@@ -50,3 +50,12 @@ def test_int8_codes_keep_every_vector_within_half_a_step():
     assert codes.dtype == np.int8
     assert np.abs(codes * scales[:, None] - vectors).max() <= scales.max() / 2 + 1e-6
     assert not StaticQueryEncoder.load().encode_query("").any()  # no pieces: no direction
+
+
+@pytest.mark.parametrize(("word", "alike", "unlike"), [("出生", "生于", "面积"), ("创立", "成立", "苹果"),
+                                                      ("母亲", "妈妈", "跑道")])
+def test_its_pieces_say_which_words_mean_alike(word, alike, unlike):
+    # The answer features read paraphrase from these (qa.answer.features: soft coverage).
+    words = word_vectors()
+    assert np.linalg.norm(words.word(word)) == pytest.approx(1.0, abs=1e-5)
+    assert words.word(word) @ words.word(alike) > words.word(word) @ words.word(unlike) + 0.2
