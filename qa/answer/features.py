@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,7 +198,7 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _one_blas_thread():
+def _one_blas_thread() -> AbstractContextManager[object]:
     """A product this small gains nothing from BLAS threads, and they keep spinning after it, taking the
     cores from the next question's forward pass (asks over CMRC trial: p50 38 ms with them, 21 without)."""
     return _blas().limit(limits=1, user_api="blas")
