@@ -60,11 +60,15 @@ class StaticQueryEncoder:
         return self.vectors.shape[1]
 
     def encode_query(self, text: str) -> np.ndarray:
-        ids = self.tokenizer.encode(query_form(text)).ids
-        if not ids:
-            return np.zeros(self.dim, np.float32)
-        vector = self.vectors[ids].mean(axis=0)
-        return vector / (np.linalg.norm(vector) or 1.0)
+        return mean_direction(self.vectors, self.tokenizer.encode(query_form(text)).ids)
+
+
+def mean_direction(vectors: np.ndarray, ids: list[int] | np.ndarray) -> np.ndarray:
+    """The unit vector of the mean of ``vectors[ids]`` (zero for no pieces: no direction)."""
+    if not len(ids):
+        return np.zeros(vectors.shape[1], np.float32)
+    vector = vectors[ids].mean(axis=0)
+    return vector / (np.linalg.norm(vector) or 1.0)
 
 
 def quantized(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,8 +96,4 @@ class WordVectors:
 
     def word(self, text: str) -> np.ndarray:
         """One unit vector for a short text (a word, a character bigram): its pieces' mean."""
-        ids = self.pieces(text)
-        if not len(ids):
-            return np.zeros(self.vectors.shape[1], np.float32)
-        vector = self.vectors[ids].mean(axis=0)
-        return vector / (np.linalg.norm(vector) or 1.0)
+        return mean_direction(self.vectors, self.pieces(text))

@@ -159,7 +159,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             _fraction([word not in text and word not in context and word not in title for word in keywords], 0.0),
             max(missing, default=0.0) / top_weight,
             float(np.dot(alike, weights) / sum(weights)) if terms else 0.0,
-            float(max(np.multiply(1.0 - alike, weights), default=0.0)) / top_weight,
+            float(np.max((1.0 - alike) * weights, initial=0.0)) / top_weight,
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
             max(slot for _, _, slot in unit_typed),
