@@ -38,11 +38,12 @@ FEATURES = (
     "topical", "support", "unit_coverage", "context_coverage", "article_coverage",
     "bm25", "bigram_share", "common_share",
     "keywords_unit", "keywords_missing", "missing_weight", "soft_coverage", "soft_missing",
+    "untitled_coverage", "untitled_soft",
     "typed", "typed_new", "typed_count", "type_unmet", "slot_fit", "slot_unit",
     "constraints_unit", "constraints_paragraph", "constraints_title", "constraints_article",
     "constraints_missing", "constraints_asked", "superlative_unsaid",
     "position", "first_in_article", "unit_chars", "clauses", "whole_sentence", "enumeration",
-    "english", *(f"type_{name}" for name in ANSWER_TYPES),
+    "english", "must_hold", *(f"type_{name}" for name in ANSWER_TYPES),
 )
 
 
@@ -122,8 +123,12 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     column = {row: number for number, row in enumerate(rows)}  # a unit's rows are adjacent columns
     # What depends only on the article or the paragraph, worked out once for all of its units.
     by_article: dict[str, list[float]] = {}
+    # Per article: the weights of the terms its headline does not say. The sentence that names an article's
+    # subject says the headline's terms; the one that answers says the rest (它用以区别…), and it often
+    # names the subject by a pronoun only.
+    untitled: dict[str, list[float]] = {}
     by_paragraph: dict[tuple[str, int], float] = {}
-    question_part = [float(question.english),
+    question_part = [float(question.english), float(question.must_hold),
                      *(float(question.answer_type == name) for name in ANSWER_TYPES)]
     matrix = np.empty((len(units), len(FEATURES)), np.float32)
     for index, (unit, text) in enumerate(zip(units, texts, strict=True)):
@@ -133,7 +138,10 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             by_article[sentence.doc_id] = [
                 _share(terms, weights, article.text), _met(constraints, article.title),
                 _met(constraints, article.text), _fraction([_said(c, article.text) == 0 for c in constraints], 0.0)]
+            untitled[sentence.doc_id] = [0.0 if term in article.title else weight
+                                         for term, weight in zip(terms, weights, strict=True)]
         title_met, article_met, article_missing = by_article[sentence.doc_id][1:]
+        off_title = untitled[sentence.doc_id]
         place = (sentence.doc_id, sentence.paragraph)
         if place not in by_paragraph:
             by_paragraph[place] = _met(constraints, article.paragraph(sentence.paragraph))
@@ -160,6 +168,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             max(missing, default=0.0) / top_weight,
             float(np.dot(alike, weights) / sum(weights)) if terms else 0.0,
             float(np.max((1.0 - alike) * weights, initial=0.0)) / top_weight,
+            _counted_share(counts, off_title),
+            float(np.dot(alike, off_title) / sum(off_title)) if any(off_title) else 0.0,
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
             max(slot for _, _, slot in unit_typed),

@@ -42,8 +42,6 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
-# Answer types whose answer is spotted by its form (a quantity, a date): only a unit holding one can answer.
-MUST_HOLD_TYPES = ("number", "date")
 
 _LATIN = re.compile(r"[a-z]")
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
@@ -82,10 +80,11 @@ class Question:
 
     @property
     def must_hold(self) -> bool:
-        """Only a unit holding a fitting answer of the type can answer. Quantities and dates are
-        spotted by their form; people and places by jieba's tags, which miss too many names to
-        rule a sentence out."""
-        return self.answer_type in MUST_HOLD_TYPES
+        """Only a unit holding a fitting answer of the type can answer: a quantity for 多少, a date that
+        names the asked part for 哪一年 or 哪一天, both spotted by their form. 什么时候 is answered by an
+        event or a period as often as by a date (唐末, 四国征伐后, 高二的时候), and people and places are
+        spotted by jieba's tags, which miss too many names: those are left to the verifier."""
+        return self.answer_type == "number" or (self.answer_type == "date" and bool(self.units))
 
 
 def analyze(text: str) -> Question:

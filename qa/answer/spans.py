@@ -8,7 +8,10 @@ import re
 from qa.answer.question import CLAUSE_BREAKS, Question
 from qa.text.lexicon import (
     AREA_UNITS,
+    CURRENCY_UNITS,
+    FRACTION_WORDS,
     HAN_DIGITS,
+    LATIN_UNITS,
     LENGTH_UNITS,
     QUANTITY_UNITS,
     QUOTE_CLOSERS,
@@ -23,9 +26,14 @@ from qa.text.tagging import Tagged, Word, tag
 _DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
 _HAN_DIGITS = rf"[{HAN_DIGITS}]+"
 _MAGNITUDE = r"(?:多|余)?[万亿千百]*(?:多|余)?"
-_UNITS = alternation(QUANTITY_UNITS)
+_UNITS = rf"(?:{alternation((*QUANTITY_UNITS, *CURRENCY_UNITS))}|\s?{alternation(LATIN_UNITS)}(?![a-z]))"
+# A ratio (1:7, 3比1; NFKC makes the full-width colon half width) and a fraction (三分之一, 百分之三十).
+_RATIO = rf"{_DIGITS}(?::|比){_DIGITS}"
+_FRACTION = rf"{_HAN_DIGITS}分之(?:{_DIGITS}|{_HAN_DIGITS})"
+_FRACTION_WORDS = re.compile(alternation(FRACTION_WORDS))
 NUMBER = re.compile(
-    rf"(?:近|约|超过|超|逾|达|共|共计|累计)?第?(?:{_DIGITS}|{_HAN_DIGITS}){_MAGNITUDE}(?:{_UNITS})?(?:以上|左右|多)?"
+    rf"(?:近|约|超过|超|逾|达|共|共计|累计)?"
+    rf"(?:{_FRACTION_WORDS.pattern}|第?(?:{_RATIO}|{_FRACTION}|{_DIGITS}|{_HAN_DIGITS}){_MAGNITUDE}{_UNITS}?)(?:以上|左右|多)?"
 )
 DATE = re.compile(
     rf"(?:{_DIGITS}|[〇零一二三四五六七八九]{{4}})年(?:{_DIGITS}|[一二三四五六七八九十]+)月"
@@ -88,11 +96,14 @@ _BARE_NUMBER = re.compile(rf"(?:{_DIGITS}|{_HAN_DIGITS})")
 
 
 def _is_quantity(text: str) -> bool:
-    """A count or amount answers "多少": a number with a measure word, magnitude or %, or an ordinal.
+    """A count or amount answers "多少": a number with a measure word, magnitude or %, an ordinal, a ratio
+    or a fraction (一半以上).
 
     Bare numbers are mostly parts of dates, codes or names, single 一/二 are words, not counts,
     and 一 with a measure word (是一项长期性工作) is mostly the indefinite article.
     """
+    if _FRACTION_WORDS.search(text):
+        return True
     if _BARE_NUMBER.fullmatch(text) or re.fullmatch(r"第?[一二两]|一[^\d万亿千百多余]", text):
         return False
     return bool(re.search(r"[0-9０-９零一二两三四五六七八九十百千]", text))
@@ -249,7 +260,7 @@ _MEASURE_UNIT = re.compile(alternation(AREA_UNITS + LENGTH_UNITS + WEIGHT_UNITS)
 def _unit_of(quantity: str) -> str:
     """The measure word a quantity ends with (元 for any amount of money, '' for none)."""
     stripped = re.sub(r"(?:以上|左右|多)$", "", quantity)
-    if stripped.endswith("元"):
+    if stripped.endswith(CURRENCY_UNITS):
         return "元"
     if measured := _MEASURE_UNIT.search(stripped):
         return measured.group()

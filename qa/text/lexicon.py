@@ -62,10 +62,22 @@ INTERCHANGEABLE_UNITS = (
 ASKED_UNITS = ("人次", *"位名人条项款家所篇件场次轮届天日年岁吨辆台户")
 # Units of a duration, the answer to 多久.
 TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
-# Units of the physical measures (each one of QUANTITY_UNITS).
-AREA_UNITS = ("平方公里", "平方千米", "平方米", "公顷", "亩")
-LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "厘米", "毫米", "英寸", "英尺", "英里", "海里")
-WEIGHT_UNITS = ("吨", "公斤", "千克", "克", "斤")
+# Units written in Latin letters, as text normalised to lower case has them (km² is km2 after NFKC); a
+# number takes one only where no letter follows (5mil is not 5 m).
+LATIN_AREA_UNITS = ("km2", "m2", "ha")
+LATIN_LENGTH_UNITS = ("km", "cm", "mm", "m")
+LATIN_WEIGHT_UNITS = ("kg", "mg")
+LATIN_UNITS = LATIN_AREA_UNITS + LATIN_LENGTH_UNITS + LATIN_WEIGHT_UNITS
+# Currencies: an amount in any of them answers a question about money (5亿日圆, 30亿越南盾).
+CURRENCY_UNITS = ("元", "圆", "日圆", "日元", "韩元", "欧元", "英镑", "镑", "卢布", "法郎", "越南盾", "比索", "卢比",
+                  "美金")
+# Units of the physical measures (each one of QUANTITY_UNITS or LATIN_UNITS).
+AREA_UNITS = ("平方公里", "平方千米", "平方米", "平方英里", "公顷", "亩", *LATIN_AREA_UNITS)
+LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "公厘", "厘米", "毫米", "英寸", "英尺", "英里", "海里",
+                *LATIN_LENGTH_UNITS)
+WEIGHT_UNITS = ("吨", "公斤", "千克", "克", "斤", *LATIN_WEIGHT_UNITS)
+# Fractions written as words: 一半以上的病人 answers 有多少病人 as 40%病人 does.
+FRACTION_WORDS = ("一半", "半数", "过半", "大半")
 # Words by which a question asks for a physical measure, and the units its answer is written in: 面积有多大
 # is answered by 300平方米, never by 9家.
 MEASURE_WORDS = (

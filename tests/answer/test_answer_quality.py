@@ -105,6 +105,9 @@ def test_how_long_wants_a_duration():
     ("母婴休息室有多大面积？", "休息室面积约120平方米。", "全市已建成9家母婴休息室。"),
     ("主跑道有多长？", "主跑道长1,980米。", "机场每天起降300架次航班，共有2条跑道。"),
     ("尤金袋鼠的体重大约是多少？", "成年尤金袋鼠重约8公斤。", "尤金袋鼠一胎只产1只幼崽。"),
+    ("搜索雷达的有效距离是多少？", "搜索雷达的有效距离为30km。", "搜索雷达可同时追踪20个目标。"),
+    ("该区的土地面积是多少？", "该区土地面积1.601 km²。", "该区共有9个街区。"),
+    ("这座桥的投资是多少？", "这座桥总投资5亿日圆。", "这座桥共有3个桥墩。"),
 ])
 def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
     # 面积/长度/体重 ask for a physical measure: a count in 家 or 只 is no answer to them.
@@ -124,6 +127,8 @@ def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
     ("斑海马的体长为10-18公分。", "number", ["10-18公分"]),
     ("该化石由Samuel Paul Welles发现。", "person", ["Samuel Paul Welles"]),
     ("区总工会为劳模免费体检。", "person", ["劳模"]),
+    ("目前学校男女生比例约为1：7。", "number", ["1：7"]),
+    ("一半以上病人在首个小时内死亡，距离精度±5mil。", "number", ["一半以上"]),
 ])
 def test_answers_of_each_type_are_recognised(text, answer_type, expected):
     assert [text[start:end] for start, end in candidates(tag(text), answer_type)] == expected

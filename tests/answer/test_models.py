@@ -13,6 +13,7 @@ import pytest
 from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
 from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, judged, load
+from qa.answer.question import analyze
 from qa.cli.evaluate import load_items
 from qa.engine import QA
 from qa.index.records import Hit
@@ -68,14 +69,15 @@ def test_the_service_walks_verifier_trees_to_the_probabilities_lightgbm_gives():
     assert np.abs(trees.probability(matrix) - booster.predict(matrix)).max() < 1e-9
 
 
-@pytest.mark.parametrize(("answer_type", "typed_new", "expected"), [
-    ("number", [0, 1, 1], 1),  # the best-ranked unit says no quantity: the next one that does is judged
-    ("date", [0, 0, 0], None),  # none says a date: nothing to judge, the question is abstained on
-    ("person", [0, 1, 1], 0),  # names are left to the verifier
+@pytest.mark.parametrize(("question", "typed_new", "expected"), [
+    ("新疆今年新增了多少工会会员？", [0, 1, 1], 1),  # the best-ranked unit says no quantity: the next one that does
+    ("全国总工会是哪一年出台这项措施的？", [0, 0, 0], None),  # none says a year: nothing to judge, abstained on
+    ("乡里组织什么时候开始瓦解的？", [0, 0, 0], 0),  # an event or a period answers 什么时候: left to the verifier
+    ("谁获得了这个称号？", [0, 1, 1], 0),  # names are left to the verifier
 ])
-def test_the_judged_candidate_of_a_question_that_must_hold_its_answer(answer_type, typed_new, expected):
+def test_the_judged_candidate_of_a_question_that_must_hold_its_answer(question, typed_new, expected):
     matrix = np.zeros((3, len(FEATURES)))
-    matrix[:, FEATURES.index(f"type_{answer_type}")] = 1
+    matrix[:, FEATURES.index("must_hold")] = analyze(question).must_hold
     matrix[:, FEATURES.index("typed_new")] = typed_new
     assert judged(matrix, np.array([3.0, 2.0, 1.0])) == expected
 
@@ -112,6 +114,21 @@ def test_a_term_the_unit_does_not_say_counts_by_how_near_its_words_come(seed_qa)
     assert np.all(soft >= literal - 1e-6) and np.all(soft <= 1.0 + 1e-6)
     said_all = literal > 1 - 1e-6
     assert np.allclose(soft[said_all], 1.0) and (soft[~said_all] > literal[~said_all]).any()
+
+
+def test_only_the_question_words_the_headline_does_not_say_count_as_untitled_coverage(seed_qa):
+    # The headline (新疆…工会组建) says the subject; the unit that answers says what was asked (新增, 会员).
+    _, _, candidates = candidates_for(seed_qa, "新疆今年新增了多少工会会员？")
+    snapshot = seed_qa.index.snapshot
+    said = candidates.matrix[:, FEATURES.index("unit_coverage")]
+    untitled = candidates.matrix[:, FEATURES.index("untitled_coverage")]
+    answer = next(number for number, unit in enumerate(candidates.units) if "21.97万" in unit_text(snapshot, unit))
+    article = snapshot.sentences[candidates.units[answer].first].doc_id
+    same_article = [number for number, unit in enumerate(candidates.units)
+                    if snapshot.sentences[unit.first].doc_id == article]
+    assert untitled[answer] == max(untitled[number] for number in same_article) > 0
+    # Units that say only the headline's words cover some of the question, none of what it asks.
+    assert any(said[number] > 0 and untitled[number] == 0 for number in same_article)
 
 
 def test_a_question_that_singles_one_out_marks_the_units_that_do_not(seed_qa):
