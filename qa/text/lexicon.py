@@ -72,8 +72,8 @@ LATIN_UNITS = LATIN_AREA_UNITS + LATIN_LENGTH_UNITS + LATIN_WEIGHT_UNITS
 CURRENCY_UNITS = ("元", "圆", "日圆", "日元", "韩元", "欧元", "英镑", "镑", "卢布", "法郎", "越南盾", "比索", "卢比",
                   "美金")
 # Units of the physical measures (each one of QUANTITY_UNITS or LATIN_UNITS).
-AREA_UNITS = ("平方公里", "平方千米", "平方米", "平方英里", "公顷", "亩", *LATIN_AREA_UNITS)
-LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "公厘", "厘米", "毫米", "英寸", "英尺", "英里", "海里",
+AREA_UNITS = ("平方公里", "平方千米", "平方米", "公顷", "亩", *LATIN_AREA_UNITS)
+LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "厘米", "毫米", "英寸", "英尺", "英里", "海里",
                 *LATIN_LENGTH_UNITS)
 WEIGHT_UNITS = ("吨", "公斤", "千克", "克", "斤", *LATIN_WEIGHT_UNITS)
 # Fractions written as words: 一半以上的病人 answers 有多少病人 as 40%病人 does.
