@@ -166,10 +166,9 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             _fraction([word in text for word in keywords]),
             _fraction([word not in text and word not in context and word not in title for word in keywords], 0.0),
             max(missing, default=0.0) / top_weight,
-            float(np.dot(alike, weights) / sum(weights)) if terms else 0.0,
+            _soft_share(alike, weights),
             float(np.max((1.0 - alike) * weights, initial=0.0)) / top_weight,
-            _counted_share(counts, off_title),
-            float(np.dot(alike, off_title) / sum(off_title)) if any(off_title) else 0.0,
+            _counted_share(counts, off_title), _soft_share(alike, off_title),
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
             max(slot for _, _, slot in unit_typed),
@@ -254,6 +253,12 @@ def _counted_share(found: list[int] | list[bool], weights: list[float] | None = 
     weights = weights or [1.0] * len(found)
     total = sum(weights)
     return sum(weight for count, weight in zip(found, weights, strict=True) if count) / total if total else 0.0
+
+
+def _soft_share(alike: np.ndarray, weights: list[float]) -> float:
+    """The weighted share of the terms a text says, each counted by how near it comes (``alike``, 0..1)."""
+    total = sum(weights)
+    return float(np.dot(alike, weights) / total) if total else 0.0
 
 
 def _fraction(found: list[bool], empty: float = 1.0) -> float:
