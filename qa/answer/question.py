@@ -10,6 +10,7 @@ from qa.text.lexicon import (
     ASKED_UNITS,
     CLAUSE_MARKS,
     COLONS,
+    CURRENCY_UNITS,
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
     MEASURE_WORDS,
@@ -117,7 +118,9 @@ def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:
 
 
 _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]
-_MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|多少钱|补贴|利润|产值")
+# A sum of money: what it is called, or a currency asked by name (多少日圆 asks money, not days).
+_MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|多少钱|补贴|利润|产值"
+                    rf"|(?:多少|几)[十百千万亿]*{alternation(CURRENCY_UNITS)}")
 _DURATION = re.compile(r"多长时间|多久|多少(?:年|天|个月|小时|分钟)|几(?:年|天|个月|小时|分钟)|how long")
 _TIME_UNITS = frozenset(TIME_UNITS)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)({alternation(ASKED_UNITS)})")

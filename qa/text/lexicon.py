@@ -69,8 +69,8 @@ LATIN_LENGTH_UNITS = ("km", "cm", "mm", "m")
 LATIN_WEIGHT_UNITS = ("kg", "mg")
 LATIN_UNITS = LATIN_AREA_UNITS + LATIN_LENGTH_UNITS + LATIN_WEIGHT_UNITS
 # Currencies: an amount in any of them answers a question about money (5亿日圆, 30亿越南盾).
-CURRENCY_UNITS = ("元", "圆", "日圆", "日元", "韩元", "欧元", "英镑", "镑", "卢布", "法郎", "越南盾", "比索", "卢比",
-                  "美金")
+CURRENCY_UNITS = ("元", "圆", "美元", "港元", "日圆", "日元", "韩元", "欧元", "英镑", "镑", "卢布", "法郎", "越南盾",
+                  "比索", "卢比", "美金")
 # Units of the physical measures (each one of QUANTITY_UNITS or LATIN_UNITS).
 AREA_UNITS = ("平方公里", "平方千米", "平方米", "公顷", "亩", *LATIN_AREA_UNITS)
 LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "厘米", "毫米", "英寸", "英尺", "英里", "海里",

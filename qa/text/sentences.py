@@ -12,9 +12,12 @@ from qa.text.lexicon import CLOSERS, SENTENCE_TERMINATORS, char_class
 
 Range = tuple[int, int]
 
-# Terminator run, then closers; a half-width "." only ends a sentence before a non-digit so
-# that 21.97万 and 3.59亿 stay whole.
-_BOUNDARY = re.compile(rf"(?:{char_class(SENTENCE_TERMINATORS)}+|\.(?!\d)){char_class(CLOSERS)}*|\n+")
+# Terminator run, then closers. A half-width "." ends a sentence only where it ends a word: not before a
+# digit or a Latin letter (21.97万, .NET, www.gov.cn), nor after a lone Latin letter (the initials of S.K.,
+# U.S.), or a name would be cut in two.
+_BOUNDARY = re.compile(
+    rf"(?:{char_class(SENTENCE_TERMINATORS)}+|(?<![^A-Za-z][A-Za-z])(?<!^[A-Za-z])\.(?![0-9A-Za-z]))"
+    rf"{char_class(CLOSERS)}*|\n+")
 
 
 def split_sentences(text: str, min_chars: int = 2) -> list[Range]:

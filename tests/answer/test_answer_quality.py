@@ -108,6 +108,7 @@ def test_how_long_wants_a_duration():
     ("搜索雷达的有效距离是多少？", "搜索雷达的有效距离为30km。", "搜索雷达可同时追踪20个目标。"),
     ("该区的土地面积是多少？", "该区土地面积1.601 km²。", "该区共有9个街区。"),
     ("这座桥的投资是多少？", "这座桥总投资5亿日圆。", "这座桥共有3个桥墩。"),
+    ("这座桥耗资多少日圆？", "这座桥总投资5亿日圆。", "这座桥工期共400日。"),
 ])
 def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
     # 面积/长度/体重 ask for a physical measure: a count in 家 or 只 is no answer to them.

@@ -161,8 +161,16 @@ def ray_processes_of(root: int) -> set[int]:
 
 
 def alive(pids: set[int]) -> set[int]:
-    return {pid for pid in pids if Path(f"/proc/{pid}").exists()
-            and "Z" not in Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1]}
+    return {pid for pid in pids if _running(pid)}
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie; it may vanish while its stat is read."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
 
 
 def committed_sources(data_dir: Path) -> int:

@@ -22,6 +22,11 @@ def test_decimal_points_and_half_width_punctuation():
     assert texts("触达3.59亿人次.共计21项!完成了吗?完成") == ["触达3.59亿人次.", "共计21项!", "完成了吗?", "完成"]
 
 
+def test_a_half_width_point_inside_a_latin_word_or_after_an_initial_ends_nothing():
+    assert texts("Gtk#是个.NET的函式库。网址www.workercn.cn。S.K.母亲来了. It was late. 我们走了") == [
+        "Gtk#是个.NET的函式库。", "网址www.workercn.cn。", "S.K.母亲来了.", "It was late.", "我们走了"]
+
+
 def test_stray_punctuation_joins_the_previous_sentence():
     assert texts("好。”） 下一句。") == ["好。”）", "下一句。"]
 
