@@ -137,7 +137,6 @@ def platt(probabilities: np.ndarray, slope: float, intercept: float) -> np.ndarr
 
 
 _TYPED_NEW = FEATURES.index("typed_new")
-_ENGLISH = FEATURES.index("english")
 _MUST_HOLD = FEATURES.index("must_hold")
 
 
@@ -145,7 +144,7 @@ def judged(matrix: np.ndarray, scores: np.ndarray) -> int | None:
     """The candidate the verifier judges: the best-ranked one; where only a unit holding an answer of the
     asked kind can answer (Question.must_hold: 多少, 哪一天), the best-ranked such unit, and None without one."""
     order = np.argsort(-scores, kind="stable")
-    if matrix[0, _ENGLISH] or not matrix[0, _MUST_HOLD]:
+    if not matrix[0, _MUST_HOLD]:
         return int(order[0])
     fitting = order[matrix[order, _TYPED_NEW] > 0]
     return int(fitting[0]) if len(fitting) else None

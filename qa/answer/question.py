@@ -28,7 +28,8 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(
         r"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|什么时间|日期"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
-    ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|比例|百分之|how (?:many|much|long|old|far)")),
+    ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|比例|百分之"
+                          r"|how (?:many|much|long|old|far|large|tall|high|wide|deep|heavy)")),
     ("person", re.compile(
         rf"谁|何人|哪位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"
         r"|who\b|whom\b")),

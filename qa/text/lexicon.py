@@ -81,10 +81,11 @@ FRACTION_WORDS = ("一半", "半数", "过半", "大半")
 # Words by which a question asks for a physical measure, and the units its answer is written in: 面积有多大
 # is answered by 300平方米, never by 9家.
 MEASURE_WORDS = (
-    (("面积", "占地"), AREA_UNITS),
+    (("面积", "占地", "area", "how large"), AREA_UNITS),
     (("长度", "多长", "全长", "体长", "身长", "距离", "多远", "高度", "多高", "身高", "海拔", "深度", "多深", "宽度",
-      "多宽", "直径", "半径"), LENGTH_UNITS),
-    (("重量", "有多重", "体重"), WEIGHT_UNITS),
+      "多宽", "直径", "半径", "length", "distance", "how far", "height", "how tall", "how high", "width", "how wide",
+      "depth", "how deep"), LENGTH_UNITS),
+    (("重量", "有多重", "体重", "weight", "how heavy"), WEIGHT_UNITS),
 )
 # Measure words after which a small Han count (三年, 十二个) is read as digits.
 COUNTED_UNITS = "年个名项家天月次位人条届轮岁倍周"

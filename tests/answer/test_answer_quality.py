@@ -38,6 +38,13 @@ def test_an_english_question_is_answered_with_the_chinese_quote(seed_qa):
     assert result.answerable and "淮河能源" in result.citations[0].quote
 
 
+def test_an_english_question_for_a_measure_the_article_never_gives_is_abstained_on(seed_qa):
+    # The Dingxi article counts rooms (9家) but gives no area: asked in English, as in Chinese, no answer.
+    asked = "How large is the mother-and-baby room of the Anding District maternal and child health hospital?"
+    assert analyze(asked).must_hold and "平方米" in analyze(asked).units
+    assert not seed_qa.ask(asked).answerable
+
+
 @pytest.mark.parametrize(("question", "answer_type"), [
     ("穆棱市总工会的歌是在哪个微信公众号上发布的？", "name"),
     ("他在哪工作？", "place"),
