@@ -126,6 +126,9 @@ _DURATION = re.compile(r"多长时间|多久|多少(?:年|天|个月|小时|分�
 _TIME_UNITS = frozenset(TIME_UNITS)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)({alternation(ASKED_UNITS)})")
 _ROLES = re.compile(alternation(ROLE_TITLES))
+# Each measure's words as one pattern; an English word only whole (weight, not weightlifting).
+_MEASURES = [(re.compile("|".join(rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word) for word in words)),
+              frozenset(units)) for words, units in MEASURE_WORDS]
 
 
 def expected_units(normalized: str) -> frozenset[str]:
@@ -136,8 +139,7 @@ def expected_units(normalized: str) -> frozenset[str]:
         return _TIME_UNITS
     asked = _ASKED_UNIT.search(normalized)
     if not asked:
-        return frozenset(unit for words, units in MEASURE_WORDS if any(word in normalized for word in words)
-                         for unit in units)
+        return frozenset(unit for pattern, units in _MEASURES if pattern.search(normalized) for unit in units)
     unit = asked.group(1)
     return next((group for group in _UNIT_GROUPS if unit in group), frozenset([unit]))
 

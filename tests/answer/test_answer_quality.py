@@ -42,6 +42,7 @@ def test_an_english_question_for_a_measure_the_article_never_gives_is_abstained_
     # The Dingxi article counts rooms (9家) but gives no area: asked in English, as in Chinese, no answer.
     asked = "How large is the mother-and-baby room of the Anding District maternal and child health hospital?"
     assert analyze(asked).must_hold and "平方米" in analyze(asked).units
+    assert not analyze("How many weightlifting golds did China win?").units
     assert not seed_qa.ask(asked).answerable
 
 
