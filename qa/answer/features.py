@@ -168,7 +168,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             max(missing, default=0.0) / top_weight,
             _soft_share(alike, weights),
             float(np.max((1.0 - alike) * weights, initial=0.0)) / top_weight,
-            _counted_share(counts, off_title), _soft_share(alike, off_title),
+            # A headline that says every term leaves the unit nothing to say: as complete as can be.
+            _counted_share(counts, off_title, empty=1.0), _soft_share(alike, off_title, empty=1.0),
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
             max(slot for _, _, slot in unit_typed),
@@ -246,19 +247,21 @@ def _share(terms: tuple[str, ...], weights: list[float] | None, text: str) -> fl
     return _counted_share([term in text for term in terms], weights)
 
 
-def _counted_share(found: list[int] | list[bool], weights: list[float] | None = None) -> float:
-    """The (IDF-weighted) share of terms whose counts in a text, or whether it holds them, are ``found``."""
+def _counted_share(found: list[int] | list[bool], weights: list[float] | None = None, empty: float = 0.0) -> float:
+    """The (IDF-weighted) share of terms whose counts in a text, or whether it holds them, are ``found``;
+    ``empty`` where there is nothing to weigh."""
     if not found:
-        return 0.0
+        return empty
     weights = weights or [1.0] * len(found)
     total = sum(weights)
-    return sum(weight for count, weight in zip(found, weights, strict=True) if count) / total if total else 0.0
+    return sum(weight for count, weight in zip(found, weights, strict=True) if count) / total if total else empty
 
 
-def _soft_share(alike: np.ndarray, weights: list[float]) -> float:
-    """The weighted share of the terms a text says, each counted by how near it comes (``alike``, 0..1)."""
+def _soft_share(alike: np.ndarray, weights: list[float], empty: float = 0.0) -> float:
+    """The weighted share of the terms a text says, each counted by how near it comes (``alike``, 0..1);
+    ``empty`` where there is nothing to weigh."""
     total = sum(weights)
-    return float(np.dot(alike, weights) / total) if total else 0.0
+    return float(np.dot(alike, weights) / total) if total else empty
 
 
 def _fraction(found: list[bool], empty: float = 1.0) -> float:

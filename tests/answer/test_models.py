@@ -129,6 +129,13 @@ def test_only_the_question_words_the_headline_does_not_say_count_as_untitled_cov
     assert untitled[answer] == max(untitled[number] for number in same_article) > 0
     # Units that say only the headline's words cover some of the question, none of what it asks.
     assert any(said[number] > 0 and untitled[number] == 0 for number in same_article)
+    # A question in its headline's words alone leaves the article's units nothing more to say: complete (1), not
+    # empty-handed (0), or a unit of it would look like one that misses what was asked.
+    headline = "淮河能源集团“一户一策”帮扶特困职工"
+    _, _, headlined = candidates_for(seed_qa, f"{headline}是什么？")
+    own = [number for number, unit in enumerate(headlined.units)
+           if snapshot.documents[snapshot.sentences[unit.first].doc_id].title == headline]
+    assert own and all(headlined.matrix[number, FEATURES.index("untitled_coverage")] == 1.0 for number in own)
 
 
 def test_a_question_that_singles_one_out_marks_the_units_that_do_not(seed_qa):
