@@ -82,6 +82,24 @@ def test_the_judged_candidate_of_a_question_that_must_hold_its_answer(question, 
     assert judged(matrix, np.array([3.0, 2.0, 1.0])) == expected
 
 
+def test_a_question_for_the_holder_of_a_title_is_judged_only_on_a_unit_that_says_the_title(seed_qa):
+    snapshot = seed_qa.index.snapshot
+    question = "太原市外卖配送行业联合会经费审查委员会的主任是谁？"  # the article names the committee, not its head
+    _, _, candidates = candidates_for(seed_qa, question)
+    unsaid = candidates.matrix[:, FEATURES.index("role_unsaid")]
+    says = ["主任" in unit_text(snapshot, unit) for unit in candidates.units]
+    assert [bool(flag) for flag in unsaid] == [not said for said in says] and not all(says)
+    scores = seed_qa.models.rank(candidates.matrix)
+    best = judged(candidates.matrix, scores)
+    assert not says[int(np.argmax(scores))] and (best is None or says[best])
+    assert not seed_qa.ask(question).answerable
+    _, _, untitled = candidates_for(seed_qa, "谁获得了这个称号？")
+    assert not untitled.matrix[:, FEATURES.index("role_unsaid")].any()
+    matrix = np.zeros((3, len(FEATURES)))
+    matrix[:, FEATURES.index("role_unsaid")] = [1, 1, 1]
+    assert judged(matrix, np.array([3.0, 2.0, 1.0])) is None
+
+
 def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whole(seed_qa):
     snapshot = seed_qa.index.snapshot
     chunk = next(chunk for chunk in snapshot.chunks
