@@ -113,7 +113,6 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     constraints = mentions(question.text)
     keywords = tuple(dict.fromkeys(match_form(word) for word in question.keywords if match_form(word)))
     singles_out = any(word in asked for word in SUPERLATIVES)
-    role = match_form(question.role) if question.role else None
     top_weight = max(weights, default=1.0) or 1.0
     texts = [_article(snapshot, snapshot.sentences[unit.first].doc_id).unit_text(unit.first, unit.last)
              for unit in units]
@@ -177,7 +176,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             _share(slot_terms, None, text),
             _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
             min(4, len(constraints)), float(singles_out and not any(word in text for word in SUPERLATIVES)),
-            float(role is not None and role not in text),
+            float(question.role is not None and question.role not in text),
             article.position(unit.first), float(unit.first == article.first_row), math.log1p(len(text)),
             unit.last - unit.first + 1, float(unit.last > unit.first), min(5, text.count(ENUMERATION_COMMA)),
             *question_part,
