@@ -144,8 +144,9 @@ _ROLE_UNSAID = FEATURES.index("role_unsaid")
 def judged(matrix: np.ndarray, scores: np.ndarray) -> int | None:
     """The candidate the verifier judges: the best-ranked one that can answer, None without one. Where only
     a unit holding an answer of the asked kind can (Question.must_hold: 多少, 哪一天), it must hold one; a
-    question for the holder of a title (谁是主任) is answered only where the title is said, since evidence
-    names a holder by it (17 of 18 such questions of CMRC and the seeds)."""
+    question for the holder of a title (谁是主任) or of a place in a contest (冠军来自哪家公司) is answered
+    only where the title or the place is said, since evidence names a holder by it (17 of 18 such title
+    questions of CMRC and the seeds, 41 of 42 such place questions of CMRC)."""
     order = np.argsort(-scores, kind="stable")
     can_answer = matrix[order, _ROLE_UNSAID] == 0
     if matrix[0, _MUST_HOLD]:

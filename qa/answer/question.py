@@ -10,10 +10,12 @@ from qa.text.lexicon import (
     ASKED_UNITS,
     CLAUSE_MARKS,
     COLONS,
+    CONTEST_NAMES,
     CURRENCY_UNITS,
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
     MEASURE_WORDS,
+    RANKS,
     ROLE_TITLES,
     SENTENCE_TERMINATORS,
     TIME_UNITS,
@@ -66,7 +68,9 @@ class Question:
     # Measure words a quantity answer may carry, or the calendar part a date answer must name
     # (哪一年 → 年); empty: any.
     units: frozenset[str] = frozenset()
-    role: str | None = None  # a specific title asked about (主任, 书记, …): the answer names its holder
+    # A title (主任, 书记, …) a person is asked for by, or a place in a contest (冠军) whose holder is asked
+    # after: evidence that answers names the holder by it.
+    role: str | None = None
     # The words just before and after the asking phrase (天城文在|何时|成为梵语): the answer sits between
     # them in evidence that states what was asked.
     slot: tuple[str, str] = ("", "")
@@ -97,7 +101,7 @@ def analyze(text: str) -> Question:
     return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
                     expected_units(normalized) if answer_type == "number"
                     else date_part(normalized) if answer_type == "date" else frozenset(),
-                    _asked_role(normalized) if answer_type == "person" else None,
+                    _asked_role(normalized, answer_type),
                     _slot(normalized, typed[1] if typed else _ASKING.search(normalized)))
 
 
@@ -126,6 +130,7 @@ _DURATION = re.compile(r"多长时间|多久|多少(?:年|天|个月|小时|分�
 _TIME_UNITS = frozenset(TIME_UNITS)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)({alternation(ASKED_UNITS)})")
 _ROLES = re.compile(alternation(ROLE_TITLES))
+_RANKS = re.compile(rf"{alternation(RANKS)}(?!{alternation(CONTEST_NAMES)})")
 # Each measure's words as one pattern; an English word only whole (weight, not weightlifting).
 _MEASURES = [(re.compile("|".join(rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word) for word in words)),
               frozenset(units)) for words, units in MEASURE_WORDS]
@@ -156,8 +161,8 @@ def date_part(normalized: str) -> frozenset[str]:
     return next((part for pattern, part in _DATE_PARTS if pattern.search(normalized)), frozenset())
 
 
-def _asked_role(normalized: str) -> str | None:
-    match = _ROLES.search(normalized)
+def _asked_role(normalized: str, answer_type: str) -> str | None:
+    match = (_ROLES.search(normalized) if answer_type == "person" else None) or _RANKS.search(normalized)
     return match.group() if match else None
 
 

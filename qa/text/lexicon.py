@@ -103,6 +103,11 @@ ROLE_TITLES = ("董事长", "总经理", "秘书长", "主任", "主席", "书�
                "队长", "经理", "站长", "所长")
 # Titles that name no office: the holder of any title may answer a question about the 负责人.
 GENERIC_ROLES = ("负责人",)
+# Places in a contest: evidence names their holder by them, as it names the holder of an office by its
+# title, whatever is asked of the holder (冠军来自哪家公司). A contest named after them (冠军联赛, 冠军杯,
+# 冠军赛) is no place in it.
+RANKS = ("冠军", "亚军", "季军")
+CONTEST_NAMES = ("联赛", "杯", "赛")
 PRONOUNS = ("他们", "她们", "它们", "牠们", "他", "她", "它", "牠")
 
 # Nouns that name an attribute of something (its time, place, size, content): a question whose only

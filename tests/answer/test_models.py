@@ -100,6 +100,31 @@ def test_a_question_for_the_holder_of_a_title_is_judged_only_on_a_unit_that_says
     assert judged(matrix, np.array([3.0, 2.0, 1.0])) is None
 
 
+@pytest.mark.parametrize(("question", "role"), [
+    ("石家庄市快递员职业技能大赛的冠军来自哪家快递公司？", "冠军"),  # any answer type: here a name
+    ("哪个国家获得了亚军？", "亚军"),
+    ("他获得过几次冠軍？", "冠军"),  # traditional script, read in simplified
+    ("谁获得了欧洲冠军联赛的冠军？", "冠军"),  # the contest's name is passed over, its winner is asked
+    ("欧洲冠军联赛在哪里举行？", None),
+    ("冠军赛几点开始？", None),
+    ("主任去了哪里？", None),  # a title binds only a question for a person
+    ("谁是主任？", "主任"),
+])
+def test_a_place_in_a_contest_binds_the_answer_as_a_title_does(question, role):
+    assert analyze(question).role == role
+
+
+def test_a_question_for_the_winner_is_judged_only_on_a_unit_that_says_the_place(seed_qa):
+    snapshot = seed_qa.index.snapshot
+    question = "石家庄市快递员职业技能大赛的冠军来自哪家快递公司？"  # the article names contestants, no winner
+    _, _, candidates = candidates_for(seed_qa, question)
+    unsaid = candidates.matrix[:, FEATURES.index("role_unsaid")]
+    says = ["冠军" in unit_text(snapshot, unit) for unit in candidates.units]
+    assert [bool(flag) for flag in unsaid] == [not said for said in says] and not any(says)
+    assert judged(candidates.matrix, seed_qa.models.rank(candidates.matrix)) is None
+    assert not seed_qa.ask(question).answerable
+
+
 def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whole(seed_qa):
     snapshot = seed_qa.index.snapshot
     chunk = next(chunk for chunk in snapshot.chunks
