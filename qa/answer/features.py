@@ -23,7 +23,7 @@ from qa.answer.spans import fitting, mentions
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import char_bigrams
-from qa.text.lexicon import CLOSERS, ENUMERATION_COMMA, SEMICOLONS, SUPERLATIVES
+from qa.text.lexicon import AVERAGES, CLOSERS, ENUMERATION_COMMA, SEMICOLONS, SUPERLATIVES
 from qa.text.normalize import match_form
 from qa.text.tagging import Tagged
 
@@ -41,7 +41,7 @@ FEATURES = (
     "untitled_coverage", "untitled_soft",
     "typed", "typed_new", "typed_count", "type_unmet", "slot_fit", "slot_unit",
     "constraints_unit", "constraints_paragraph", "constraints_title", "constraints_article",
-    "constraints_missing", "constraints_asked", "superlative_unsaid", "role_unsaid",
+    "constraints_missing", "constraints_asked", "superlative_unsaid", "role_unsaid", "average_for_extreme",
     "position", "first_in_article", "unit_chars", "clauses", "whole_sentence", "enumeration",
     "english", "must_hold", *(f"type_{name}" for name in ANSWER_TYPES),
 )
@@ -113,6 +113,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     constraints = mentions(question.text)
     keywords = tuple(dict.fromkeys(match_form(word) for word in question.keywords if match_form(word)))
     singles_out = any(word in asked for word in SUPERLATIVES)
+    # A mean and an extreme are both figures: the rule is one of quantities (最终 and 首次 ask no extreme).
+    extreme_asked = question.answer_type == "number" and singles_out and not any(word in asked for word in AVERAGES)
     top_weight = max(weights, default=1.0) or 1.0
     texts = [_article(snapshot, snapshot.sentences[unit.first].doc_id).unit_text(unit.first, unit.last)
              for unit in units]
@@ -177,6 +179,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
             min(4, len(constraints)), float(singles_out and not any(word in text for word in SUPERLATIVES)),
             float(question.role is not None and question.role not in text),
+            float(extreme_asked and any(word in text for word in AVERAGES)
+                  and not any(word in text for word in SUPERLATIVES)),
             article.position(unit.first), float(unit.first == article.first_row), math.log1p(len(text)),
             unit.last - unit.first + 1, float(unit.last > unit.first), min(5, text.count(ENUMERATION_COMMA)),
             *question_part,

@@ -139,6 +139,7 @@ def platt(probabilities: np.ndarray, slope: float, intercept: float) -> np.ndarr
 _TYPED_NEW = FEATURES.index("typed_new")
 _MUST_HOLD = FEATURES.index("must_hold")
 _ROLE_UNSAID = FEATURES.index("role_unsaid")
+_AVERAGE_FOR_EXTREME = FEATURES.index("average_for_extreme")
 
 
 def judged(matrix: np.ndarray, scores: np.ndarray) -> int | None:
@@ -146,9 +147,10 @@ def judged(matrix: np.ndarray, scores: np.ndarray) -> int | None:
     a unit holding an answer of the asked kind can (Question.must_hold: 多少, 哪一天), it must hold one; a
     question for the holder of a title (谁是主任) or of a place in a contest (冠军来自哪家公司) is answered
     only where the title or the place is said, since evidence names a holder by it (17 of 18 such title
-    questions of CMRC and the seeds, 41 of 42 such place questions of CMRC)."""
+    questions of CMRC and the seeds, 41 of 42 such place questions of CMRC); and a unit that gives an
+    average and no extreme does not answer a number question for an extreme (日均 for 最高的一天)."""
     order = np.argsort(-scores, kind="stable")
-    can_answer = matrix[order, _ROLE_UNSAID] == 0
+    can_answer = (matrix[order, _ROLE_UNSAID] == 0) & (matrix[order, _AVERAGE_FOR_EXTREME] == 0)
     if matrix[0, _MUST_HOLD]:
         can_answer &= matrix[order, _TYPED_NEW] > 0
     fitting = order[can_answer]

@@ -95,6 +95,9 @@ APPROXIMATORS = ("多", "余")
 # Words that single one thing out of its kind (最高的一天, 首次, 唯一): evidence about the kind in general
 # (日均, 共计) does not answer a question that holds one.
 SUPERLATIVES = ("最", "首次", "首个", "首家", "首位", "首座", "首届", "唯一")
+# Words that give a mean: the kind's figure on average answers no number question for its extreme (日均
+# for 最高的一天发送了多少人次), unless the question asks after an average itself (平均最高气温是多少).
+AVERAGES = ("平均", "日均", "人均", "年均", "月均", "均值")
 
 # -- people --------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from qa.cli.evaluate import load_items
 from qa.engine import QA
 from qa.index.records import Hit
 from qa.settings import QUERY_ENCODERS
-from qa.text.lexicon import SUPERLATIVES
+from qa.text.lexicon import AVERAGES, SUPERLATIVES
 from tests.builders import ROOT, SEED_DEV
 
 
@@ -123,6 +123,25 @@ def test_a_question_for_the_winner_is_judged_only_on_a_unit_that_says_the_place(
     assert [bool(flag) for flag in unsaid] == [not said for said in says] and not any(says)
     assert judged(candidates.matrix, seed_qa.models.rank(candidates.matrix)) is None
     assert not seed_qa.ask(question).answerable
+
+
+def test_an_average_does_not_answer_a_number_question_for_an_extreme(seed_qa):
+    snapshot = seed_qa.index.snapshot
+    question = "暑运期间铁路旅客发送量最高的一天发送了多少人次？"  # the article gives the total and a daily mean
+    _, _, candidates = candidates_for(seed_qa, question)
+    flagged = candidates.matrix[:, FEATURES.index("average_for_extreme")]
+    texts = [unit_text(snapshot, unit) for unit in candidates.units]
+    gives_a_mean = [any(word in text for word in AVERAGES) and not any(word in text for word in SUPERLATIVES)
+                    for text in texts]
+    assert [bool(flag) for flag in flagged] == gives_a_mean
+    assert any("1386万" in text and flag for text, flag in zip(texts, flagged, strict=True))
+    best = judged(candidates.matrix, seed_qa.models.rank(candidates.matrix))
+    assert best is None or not flagged[best]
+    assert not seed_qa.ask(question).answerable
+    for unbound in ("暑运期间铁路平均每天最多发送多少人次？",  # asks after a mean itself
+                    "暑运期间铁路旅客发送量最高的是哪条线路？"):  # no number asked
+        _, _, others = candidates_for(seed_qa, unbound)
+        assert not others.matrix[:, FEATURES.index("average_for_extreme")].any()
 
 
 def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whole(seed_qa):
