@@ -68,8 +68,8 @@ class Question:
     # Measure words a quantity answer may carry, or the calendar part a date answer must name
     # (哪一年 → 年); empty: any.
     units: frozenset[str] = frozenset()
-    # A title (主任, 书记, …) a person is asked for by, or a place in a contest (冠军) whose holder is asked
-    # after: evidence that answers names the holder by it.
+    # The title of the person asked for (谁是主任), or a place in a contest whose holder is asked after
+    # (冠军来自哪家公司): evidence that answers names the holder by it.
     role: str | None = None
     # The words just before and after the asking phrase (天城文在|何时|成为梵语): the answer sits between
     # them in evidence that states what was asked.
