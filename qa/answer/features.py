@@ -156,6 +156,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
         counts = [text.count(term) for term in terms]
         missing = [weight for count, weight in zip(counts, weights, strict=True) if not count]
         typed_new = any(new for _, new, _ in unit_typed)
+        says_superlative = any(word in text for word in SUPERLATIVES)
         # How close the unit comes to saying each term: 1 where it does, else its nearest word's likeness.
         alike = np.where(np.asarray(counts) > 0, 1.0,
                          likeness[:, column[unit.first] : column[unit.last] + 1].max(axis=1))
@@ -177,10 +178,9 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             max(slot for _, _, slot in unit_typed),
             _share(slot_terms, None, text),
             _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
-            min(4, len(constraints)), float(singles_out and not any(word in text for word in SUPERLATIVES)),
+            min(4, len(constraints)), float(singles_out and not says_superlative),
             float(question.role is not None and question.role not in text),
-            float(extreme_asked and any(word in text for word in AVERAGES)
-                  and not any(word in text for word in SUPERLATIVES)),
+            float(extreme_asked and not says_superlative and any(word in text for word in AVERAGES)),
             article.position(unit.first), float(unit.first == article.first_row), math.log1p(len(text)),
             unit.last - unit.first + 1, float(unit.last > unit.first), min(5, text.count(ENUMERATION_COMMA)),
             *question_part,

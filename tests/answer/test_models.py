@@ -82,22 +82,28 @@ def test_the_judged_candidate_of_a_question_that_must_hold_its_answer(question, 
     assert judged(matrix, np.array([3.0, 2.0, 1.0])) == expected
 
 
-def test_a_question_for_the_holder_of_a_title_is_judged_only_on_a_unit_that_says_the_title(seed_qa):
-    snapshot = seed_qa.index.snapshot
-    question = "太原市外卖配送行业联合会经费审查委员会的主任是谁？"  # the article names the committee, not its head
+def role_said(seed_qa: QA, question: str, role: str) -> tuple[np.ndarray, list[bool]]:
+    """The question's candidates, and per candidate whether it says the role, checked against role_unsaid."""
     _, _, candidates = candidates_for(seed_qa, question)
     unsaid = candidates.matrix[:, FEATURES.index("role_unsaid")]
-    says = ["主任" in unit_text(snapshot, unit) for unit in candidates.units]
-    assert [bool(flag) for flag in unsaid] == [not said for said in says] and not all(says)
-    scores = seed_qa.models.rank(candidates.matrix)
-    best = judged(candidates.matrix, scores)
+    says = [role in unit_text(seed_qa.index.snapshot, unit) for unit in candidates.units]
+    assert [bool(flag) for flag in unsaid] == [not said for said in says]
+    return candidates.matrix, says
+
+
+def test_a_question_for_the_holder_of_a_title_is_judged_only_on_a_unit_that_says_the_title(seed_qa):
+    question = "太原市外卖配送行业联合会经费审查委员会的主任是谁？"  # the article names the committee, not its head
+    matrix, says = role_said(seed_qa, question, "主任")
+    assert not all(says)
+    scores = seed_qa.models.rank(matrix)
+    best = judged(matrix, scores)
     assert not says[int(np.argmax(scores))] and (best is None or says[best])
     assert not seed_qa.ask(question).answerable
     _, _, untitled = candidates_for(seed_qa, "谁获得了这个称号？")
     assert not untitled.matrix[:, FEATURES.index("role_unsaid")].any()
-    matrix = np.zeros((3, len(FEATURES)))
-    matrix[:, FEATURES.index("role_unsaid")] = [1, 1, 1]
-    assert judged(matrix, np.array([3.0, 2.0, 1.0])) is None
+    silent = np.zeros((3, len(FEATURES)))
+    silent[:, FEATURES.index("role_unsaid")] = [1, 1, 1]
+    assert judged(silent, np.array([3.0, 2.0, 1.0])) is None
 
 
 @pytest.mark.parametrize(("question", "role"), [
@@ -115,13 +121,10 @@ def test_a_place_in_a_contest_binds_the_answer_as_a_title_does(question, role):
 
 
 def test_a_question_for_the_winner_is_judged_only_on_a_unit_that_says_the_place(seed_qa):
-    snapshot = seed_qa.index.snapshot
     question = "石家庄市快递员职业技能大赛的冠军来自哪家快递公司？"  # the article names contestants, no winner
-    _, _, candidates = candidates_for(seed_qa, question)
-    unsaid = candidates.matrix[:, FEATURES.index("role_unsaid")]
-    says = ["冠军" in unit_text(snapshot, unit) for unit in candidates.units]
-    assert [bool(flag) for flag in unsaid] == [not said for said in says] and not any(says)
-    assert judged(candidates.matrix, seed_qa.models.rank(candidates.matrix)) is None
+    matrix, says = role_said(seed_qa, question, "冠军")
+    assert not any(says)
+    assert judged(matrix, seed_qa.models.rank(matrix)) is None
     assert not seed_qa.ask(question).answerable
 
 
