@@ -1,0 +1,90 @@
+"""The unanswerable-question builders of bench/sets/, run as `make models` runs them, on a slice of CMRC trial."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.ingest import load_path
+from qa.text.normalize import compact
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = ROOT / "bench" / "sets"
+
+
+def run(script: str, *args: str | Path) -> None:
+    subprocess.run([sys.executable, str(SETS / script), *map(str, args)], check=True, capture_output=True, cwd=ROOT)
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def trial_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("trial") / "set"
+    run("open_domain.py", "--input", ROOT / "bench/data/cmrc2018/cmrc2018_trial.json", "--limit-paragraphs", "24",
+        "--out-dir", folder)
+    return folder
+
+
+def test_a_sentence_removed_set_takes_only_the_answering_sentence_out(trial_slice: Path, tmp_path: Path) -> None:
+    changed = tmp_path / "removed"
+    run("sentence_removed.py", "--set", trial_slice, "--out-dir", changed)
+    log = {entry["file"]: entry for entry in rows(changed / "removed.jsonl")}
+    questions = {row["id"]: row for row in rows(trial_slice / "questions.jsonl")}
+    assert len(log) == 24
+    for path in sorted((trial_slice / "corpus").iterdir()):
+        before, after = path.read_text(encoding="utf-8"), (changed / "corpus" / path.name).read_text(encoding="utf-8")
+        entry = log[path.name]
+        # The one sentence goes, and nothing else changes.
+        assert entry["removed"] in before and entry["removed"] not in after
+        assert before.replace(entry["removed"], "", 1) == after
+    near_misses = rows(changed / "questions.jsonl")
+    assert near_misses, "no question lost its answer"
+    for row in near_misses:
+        original = questions[row["id"]]
+        assert row["type"] == "unanswerable" and row["answers"] == [] and row["question"] == original["question"]
+        assert row["near"]["source_file"] == original["source_file"] and row["near"]["why"] == "gold sentence removed"
+        left = compact((changed / "corpus" / original["source_file"]).read_text(encoding="utf-8"))
+        assert not any(compact(answer) in left for answer in original["answers"])
+    dropped = [number for entry in log.values() for number in entry["dropped"]]
+    for number in dropped:  # its sentence went, but its answer is said elsewhere: not a near miss
+        source = (changed / "corpus" / questions[number]["source_file"]).read_text(encoding="utf-8")
+        assert any(compact(answer) in compact(source) for answer in questions[number]["answers"])
+
+
+def test_a_sentence_removed_set_is_the_same_for_the_same_seed(trial_slice: Path, tmp_path: Path) -> None:
+    def build(name: str, seed: str) -> dict[str, bytes]:
+        run("sentence_removed.py", "--set", trial_slice, "--out-dir", tmp_path / name, "--seed", seed, "--share", "0.5")
+        return {str(path.relative_to(tmp_path / name)): path.read_bytes()
+                for path in sorted((tmp_path / name).rglob("*")) if path.is_file()}
+
+    first, again, other = build("first", "0"), build("again", "0"), build("other", "1")
+    assert first == again
+    assert first != other
+    assert len(rows(tmp_path / "first" / "removed.jsonl")) == 12
+
+
+def test_the_seed_probe_points_into_the_seeds() -> None:
+    """eval/seed_probe.jsonl (report only): every answer is said in its evidence, every evidence in its
+    source; every near miss names an article of the seeds that does not say its question's answer."""
+    articles = load_path(ROOT / "seeds").articles
+    text_of = {(article.source, article.title): compact("".join(p.text for p in article.paragraphs))
+               for article in articles}
+    sources = {source: "".join(text for (name, _), text in text_of.items() if name == source)
+               for source, _ in text_of}
+    probe = rows(ROOT / "eval" / "seed_probe.jsonl")
+    assert len({row["id"] for row in probe}) == len(probe) == 26
+    for row in probe:
+        if row["type"] == "unanswerable":
+            assert row["answers"] == [] and (row["near"]["source_file"], row["near"]["headline"]) in text_of
+            assert row["near"]["why"]
+        else:
+            evidence = compact(row["evidence"])
+            assert evidence in sources[row["source_file"]]
+            assert any(compact(answer) in evidence for answer in row["answers"])
