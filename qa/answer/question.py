@@ -15,6 +15,7 @@ from qa.text.lexicon import (
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
     MEASURE_WORDS,
+    QUESTION_WORDS,
     RANKS,
     ROLE_TITLES,
     SENTENCE_TERMINATORS,
@@ -49,10 +50,7 @@ ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
 
 _LATIN = re.compile(r"[a-z]")
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
-_QUESTION_WORDS = re.compile(
-    r"什么时候|什么|多少|哪些|哪几|哪个|哪里|哪儿|哪一?[天年位]|为什么|为何|何[时地处人年种]|怎么样?|如何|怎样|是否|有没有|谁|几|请问|"
-    r"[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]"
-)
+_QUESTION_WORDS = re.compile(QUESTION_WORDS + r"|[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]")
 # A small count written before Han text joins it ("3年" of 这三年), as evidence writes it (近3年来).
 _TERM = re.compile(r"(?:[0-9]{1,2}(?=[\u4e00-\u9fff]))?[\u4e00-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
 _HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -21,6 +21,7 @@ from qa.text.lexicon import (
 )
 from qa.text.normalize import match_form, normalize
 from qa.text.tagging import Tagged, Word, tag
+from qa.text.tokens import asked_about
 
 # 3,724 and 7.14; a range (10-18公分, 9至10月) reads as one quantity.
 _DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
@@ -285,9 +286,10 @@ def mentions(text: str) -> tuple[str, ...]:
     found += [match.group() for match in NUMBER.finditer(normalized)
               if _is_quantity(match.group()) and re.search(r"[0-9]", match.group())]
     words = tag(normalized).words
-    # The noun right after a question word is what is asked (哪个城市), not what pins the subject down.
+    # The noun right after a question word is what is asked (哪个城市), not what pins the subject down; so
+    # is a word jieba keeps whole with its question word (哪些项目).
     found += [word for number, (word, flag, _) in enumerate(words)
-              if flag in _ENTITY_FLAGS and len(word) > 1
+              if flag in _ENTITY_FLAGS and len(word) > 1 and asked_about(word) == word
               and not (number and _ASKING.search("".join(w for w, _, _ in words[max(0, number - 2):number])))]
     kept = [match_form(item) for item in found]
     return tuple(dict.fromkeys(item for item in kept if item and not any(item in other for other in kept

@@ -138,6 +138,11 @@ JOINING_WORDS = ("和", "及", "的")
 
 # -- function words ----------------------------------------------------------------------------
 
+# Question words (a regex alternation) say what is asked, not what evidence holds. 哪 takes the measure
+# word or noun after it along (哪家, 哪国, 哪一部), 多 an adjective of size or time (多大, 多久).
+QUESTION_WORDS = (r"什么时候|什么|多少|多[大长高久远宽深厚]|哪一?[\u4e00-\u9fff]?|为什么|为何|何[时地处人年种日]"
+                  r"|怎么样?|如何|怎样|是否|有没有|谁|几|请问")
+
 # Function words and question words carry no topic; matching on them only adds noise.
 STOPWORDS = frozenset(
     """

@@ -8,10 +8,11 @@ import re
 
 import jieba
 
-from qa.text.lexicon import STOPWORDS
+from qa.text.lexicon import QUESTION_WORDS, STOPWORDS
 from qa.text.normalize import normalize
 
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
+_QUESTION_WORD = re.compile(QUESTION_WORDS)
 
 
 @functools.cache
@@ -34,5 +35,14 @@ def tokenize(text: str) -> list[str]:
 
 def keywords(text: str) -> list[str]:
     """Distinct precise-mode jieba words of the normalised text: what evidence should mention."""
-    words = (token for token in segmenter().cut(normalize(text)) if _WORDLIKE.search(token))
-    return list(dict.fromkeys(word for word in words if word not in STOPWORDS))
+    words = (asked_about(token) for token in segmenter().cut(normalize(text)) if _WORDLIKE.search(token))
+    return list(dict.fromkeys(word for word in words if word and word not in STOPWORDS))
+
+
+def asked_about(word: str) -> str:
+    """``word`` without the question words it opens with (jieba keeps 哪些项目 whole: 项目); empty where
+    nothing of two characters or more is left (哪家, 多少岁, 何时何地), since evidence never says those."""
+    rest = word
+    while (found := _QUESTION_WORD.match(rest)) and found.end():
+        rest = rest[found.end():]
+    return word if rest == word else rest if len(rest) >= 2 else ""
