@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer.features import Candidates, Unit, unit_text
+from qa.answer.features import FEATURES, Candidates, Unit, unit_text
 from qa.answer.models import AnswerModels, judged
 from qa.answer.question import Question
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import bigrams, near_duplicate
 
 MAX_LIST_ITEMS = 5
+# How many enumeration commas (、) a unit holds: one that writes a list out (A、B和C) is the whole answer.
+_ENUMERATION = FEATURES.index("enumeration")
 # A list question takes a runner-up whose ranker probability is at least this share of the best
 # one's (items of one enumeration are alike to the ranker, a neighbour about something else is not).
 LIST_SHARE = 0.5
@@ -65,7 +67,9 @@ def select(question: Question, candidates: Candidates, snapshot: Snapshot, model
     if not answered:
         return Decision([], probability)
     chosen = [candidates.units[best]]
-    if question.answer_type == "list":
+    # A runner-up beside a list written out in one unit is a neighbour about something else (each of the
+    # seed list questions quoted one after its enumeration); items in separate units are taken as alike.
+    if question.answer_type == "list" and not candidates.matrix[best, _ENUMERATION]:
         chosen += _list_items(candidates, scores, order, snapshot)
     return Decision(chosen, probability)
 

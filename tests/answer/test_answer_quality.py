@@ -47,6 +47,18 @@ def test_an_english_question_for_a_measure_the_article_never_gives_is_abstained_
     assert not seed_qa.ask(asked).answerable
 
 
+def test_a_list_written_out_in_one_sentence_is_quoted_alone(seed_qa):
+    # Each seed list question's answer sentence names every item (A、B、C); the runner-up beside it had
+    # been quoted as a further item, a sentence about something else.
+    lists = [item for item in load_items(SEED_DEV) if item.type == "list"]
+    assert len(lists) == 3
+    for item in lists:
+        result = seed_qa.ask(item.question)
+        assert result.answerable and len(result.citations) == 1
+        assert all(answer in result.citations[0].quote for answer in item.answers)
+        assert "、" in result.citations[0].quote
+
+
 @pytest.mark.parametrize("wording", ["密云区劳模体检包括哪些项目？", "密云区劳模体检项目有哪些？"])
 def test_a_question_word_jieba_keeps_with_its_noun_is_not_asked_of_the_evidence(seed_qa, wording):
     # jieba keeps 哪些项目 whole: as a keyword and a constraint it was a word no evidence says, and the
