@@ -67,8 +67,8 @@ def select(question: Question, candidates: Candidates, snapshot: Snapshot, model
     if not answered:
         return Decision([], probability)
     chosen = [candidates.units[best]]
-    # A runner-up beside a list written out in one unit is a neighbour about something else (each of the
-    # seed list questions quoted one after its enumeration); items in separate units are taken as alike.
+    # Beside a list written out in one unit the runner-up is a neighbour about something else (each seed
+    # list question had quoted one); only a list spread over units takes runner-ups as further items.
     if question.answer_type == "list" and not candidates.matrix[best, _ENUMERATION]:
         chosen += _list_items(candidates, scores, order, snapshot)
     return Decision(chosen, probability)
