@@ -49,9 +49,12 @@ from setlib import (
     CORPUS,
     MANIFEST,
     QUESTIONS,
+    add_removal_arguments,
+    is_answerable,
     prepare_output,
     read_corpus_file,
     read_jsonl,
+    seeded_share,
     unanswerable,
     write_jsonl,
 )
@@ -82,10 +85,6 @@ class Located:
     row: dict
     article: int | None = None
     paragraph: int | None = None
-
-
-def is_answerable(row: dict) -> bool:
-    return bool(row.get("answers")) and row.get("type") != "unanswerable"
 
 
 def from_set(set_dir: Path) -> tuple[list[Article], list[Located], list[dict]]:
@@ -150,8 +149,7 @@ def choose(articles: list[Article], seed: int, share: float) -> dict[int, int]:
     """Article index → the paragraph removed from it (seeded; at most one per article, only from 2+ paragraphs)."""
     eligible = [index for index, article in enumerate(articles) if len(article.paragraphs) >= 2 and article.gold]
     rng = random.Random(seed)
-    picked = sorted(rng.sample(eligible, min(len(eligible), int(share * len(eligible) + 0.5))))
-    return {index: rng.choice(sorted(articles[index].gold)) for index in picked}
+    return {index: rng.choice(sorted(articles[index].gold)) for index in seeded_share(eligible, share, rng)}
 
 
 def nearest_sibling(article: Article, removed: int) -> str:
@@ -241,13 +239,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed-questions", type=Path, default=ROOT / "eval" / "seed_dev.jsonl",
                         help="with --seeds: their questions")
     parser.add_argument("--out-dir", type=Path, required=True, help="folder for the reduced set")
-    parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
-    parser.add_argument("--share", type=float, default=0.5,
-                        help="share of the eligible articles that lose a paragraph (default 0.5)")
-    parser.add_argument("--force", action="store_true", help="replace the files of an earlier build in --out-dir")
+    add_removal_arguments(parser, 0.5, "articles that lose a paragraph")
     args = parser.parse_args(argv)
-    if not 0 <= args.share <= 1:
-        parser.error("--share must be between 0 and 1")
 
     if args.seeds:
         articles, located = from_seeds(args.seed_dir, args.seed_questions)

@@ -35,10 +35,13 @@ from setlib import (
     CORPUS,
     MANIFEST,
     QUESTIONS,
+    add_removal_arguments,
     corpus_file_text,
+    is_answerable,
     prepare_output,
     read_corpus_file,
     read_jsonl,
+    seeded_share,
     unanswerable,
     write_jsonl,
     write_text,
@@ -47,10 +50,6 @@ from setlib import (
 from qa.text.normalize import compact
 
 WHY = "gold sentence removed"
-
-
-def is_answerable(row: dict) -> bool:
-    return bool(row.get("answers")) and row.get("type") != "unanswerable"
 
 
 def removable(body: str, rows: list[dict]) -> list[str]:
@@ -82,13 +81,8 @@ def main(argv: list[str] | None = None) -> None:
                                      epilog=__doc__.split("\n", 2)[2])
     parser.add_argument("--set", type=Path, required=True, metavar="DIR", help="a set made by open_domain.py")
     parser.add_argument("--out-dir", type=Path, required=True, help="folder for the changed set")
-    parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
-    parser.add_argument("--share", type=float, default=1.0,
-                        help="share of the eligible paragraphs that lose a sentence (default 1)")
-    parser.add_argument("--force", action="store_true", help="replace the files of an earlier build in --out-dir")
+    add_removal_arguments(parser, 1.0, "corpus files that lose a sentence")
     args = parser.parse_args(argv)
-    if not 0 <= args.share <= 1:
-        parser.error("--share must be between 0 and 1")
 
     manifest = read_jsonl(args.set / MANIFEST)
     by_file: dict[str, list[dict]] = defaultdict(list)
@@ -99,8 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     choices = {name: removable(texts[name][1], by_file[name]) for name in texts}
     eligible = [name for name in texts if choices[name]]
     rng = random.Random(args.seed)
-    picked = sorted(rng.sample(eligible, min(len(eligible), int(args.share * len(eligible) + 0.5))))
-    removed = {name: rng.choice(choices[name]) for name in picked}
+    removed = {name: rng.choice(choices[name]) for name in seeded_share(eligible, args.share, rng)}
 
     corpus_dir = prepare_output(args.out_dir, args.force)
     stats: Counter = Counter()

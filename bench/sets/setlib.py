@@ -6,7 +6,9 @@ sys.path and they import this module by its bare name, as bench/bench_load.py im
 
 from __future__ import annotations
 
+import argparse
 import json
+import random
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +17,31 @@ from pathlib import Path
 CORPUS = "corpus"
 QUESTIONS = "questions.jsonl"
 MANIFEST = "manifest.jsonl"
+
+
+def is_answerable(row: dict) -> bool:
+    """Whether a question row has gold answers to score."""
+    return bool(row.get("answers")) and row.get("type") != "unanswerable"
+
+
+def seeded_share(eligible: list, share: float, rng: random.Random) -> list:
+    """round(share × len(eligible)) of ``eligible``, drawn by ``rng``, sorted."""
+    return sorted(rng.sample(eligible, min(len(eligible), int(share * len(eligible) + 0.5))))
+
+
+def add_removal_arguments(parser: argparse.ArgumentParser, share: float, eligible: str) -> None:
+    """--seed, --share and --force of a builder that takes something out of a seeded share of its corpus."""
+    parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
+    parser.add_argument("--share", type=fraction, default=share,
+                        help=f"share of the eligible {eligible} (default {share:g})")
+    parser.add_argument("--force", action="store_true", help="replace the files of an earlier build in --out-dir")
+
+
+def fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
 
 
 def evenly_spaced(total: int, n: int | None) -> list[int]:
