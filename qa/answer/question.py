@@ -72,6 +72,9 @@ class Question:
     # The words just before and after the asking phrase (天城文在|何时|成为梵语): the answer sits between
     # them in evidence that states what was asked.
     slot: tuple[str, str] = ("", "")
+    # The content words nearest the asking phrase on either side (由|谁|主持, 设计容量|是多少): what the
+    # question asks of its subject. A sentence about the subject that says neither states another fact.
+    heads: tuple[str, ...] = ()
 
     @property
     def wants_span(self) -> bool:
@@ -96,11 +99,12 @@ def analyze(text: str) -> Question:
     typed = next(((name, found) for name, pattern in _TYPE_PATTERNS if (found := pattern.search(normalized))), None)
     answer_type = typed[0] if typed else "factoid"
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
-    return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
+    words = tuple(keywords(text))
+    slot = _slot(normalized, typed[1] if typed else _ASKING.search(normalized))
+    return Question(text, answer_type, words, tuple(content_terms(digit_counts(normalized))), english,
                     expected_units(normalized) if answer_type == "number"
                     else date_part(normalized) if answer_type == "date" else frozenset(),
-                    _asked_role(normalized, answer_type),
-                    _slot(normalized, typed[1] if typed else _ASKING.search(normalized)))
+                    _asked_role(normalized, answer_type), slot, _heads(slot, words))
 
 
 # A factoid question's asking phrase: what the typed patterns leave (什么, 哪, 何).
@@ -118,6 +122,13 @@ def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:
     before = _CLAUSE_BREAK.split(normalized[: asking.start()])[-1][-SLOT_CHARS:]
     after = _CLAUSE_BREAK.split(normalized[asking.end() :])[0][:SLOT_CHARS]
     return before, after
+
+
+def _heads(slot: tuple[str, str], words: tuple[str, ...]) -> tuple[str, ...]:
+    """The question's keyword that ends the slot before its asking phrase and the one that starts the slot
+    after it, each a whole word of two characters or more (a measure word is the units' business)."""
+    before, after = ([word for word in keywords(part) if word in words and len(word) > 1] for part in slot)
+    return tuple(dict.fromkeys(before[-1:] + after[:1]))
 
 
 _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]

@@ -50,16 +50,17 @@ QUANTITY_UNITS = (
     "万元 亿元 千元 元 美元 港元 人次 万人 亿人 个百分点 百分点 平方公里 平方千米 公里 千米 平方米 米 公尺 公分 厘米 "
     "毫米 英寸 英尺 英里 海里 公顷 公斤 千克 克 吨 小时 分钟 秒 个月 周 集 季 章 首 卷 "
     "个 名 人 项 家 条 篇 件 次 场 岁 年 天 倍 所 座 户 位 辆 台 套 期 批 支 种 类 轮 处 间 张 份 本 部 "
-    "届 款 门 班 组 队 起 例 单 车 枚 箱 袋 斤 亩 % ％"
+    "届 款 门 班 组 队 起 例 单 车 枚 箱 袋 斤 亩 层 只 头 艘 架 趟 列 栋 幢 棵 株 颗 % ％"
 ).split()
 # Measure words that answer for one another: 多少位代表 is answered by 50名, 多少条 by 33项.
 INTERCHANGEABLE_UNITS = (
     "位名人", "条项款", "家所个", ("人次",), "篇", "件", "场", "次", "轮", "届", "天日", "年", "岁", "吨", "辆", "台",
-    "户",
+    "户", "趟列", "栋幢座", "只头", "棵株", "颗枚", "首", "层", "艘", "架", "张", "份", "处",
 )
 # The measure words a question may ask a count in (多少件, 几位). 个 is not among them: 多少个 asks
-# about anything counted, so it constrains nothing.
-ASKED_UNITS = ("人次", *"位名人条项款家所篇件场次轮届天日年岁吨辆台户")
+# about anything counted, so it constrains nothing; nor are those that begin common words after 多少
+# (支持率, 部门, 种类, 门票, 间隔, 本地).
+ASKED_UNITS = ("人次", *"位名人条项款家所篇件场次轮届天日年岁吨辆台户趟列栋幢座只头棵株颗枚首层艘架张份处")
 # Units of a duration, the answer to 多久.
 TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
 # Units written in Latin letters, as text normalised to lower case has them (km² is km2 after NFKC); a
