@@ -40,7 +40,6 @@ FEATURES = (
     "keywords_unit", "keywords_missing", "missing_weight", "soft_coverage", "soft_missing",
     "untitled_coverage", "untitled_soft",
     "typed", "typed_new", "typed_count", "type_unmet", "slot_fit", "slot_unit",
-    "heads_unit", "heads_near",
     "constraints_unit", "constraints_paragraph", "constraints_title", "constraints_article",
     "constraints_missing", "constraints_asked", "superlative_unsaid", "role_unsaid", "average_for_extreme",
     "position", "first_in_article", "unit_chars", "clauses", "whole_sentence", "enumeration",
@@ -113,7 +112,6 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     asked = match_form(question.text)
     constraints = mentions(question.text)
     keywords = tuple(dict.fromkeys(match_form(word) for word in question.keywords if match_form(word)))
-    heads = tuple(match_form(word) for word in question.heads)
     singles_out = any(word in asked for word in SUPERLATIVES)
     # A mean and an extreme are both figures: the rule is one of quantities (最终 and 首次 ask no extreme).
     extreme_asked = question.answer_type == "number" and singles_out and not any(word in asked for word in AVERAGES)
@@ -179,8 +177,6 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
             max(slot for _, _, slot in unit_typed),
             _share(slot_terms, None, text),
-            _fraction([word in text for word in heads]),
-            _fraction([word in text or word in context or word in title for word in heads]),
             _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
             min(4, len(constraints)), float(singles_out and not says_superlative),
             float(question.role is not None and question.role not in text),

@@ -15,6 +15,7 @@ from qa.text.lexicon import (
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
     MEASURE_WORDS,
+    PERSON_NOUN_ENDINGS,
     QUESTION_WORDS,
     RANKS,
     ROLE_TITLES,
@@ -23,6 +24,7 @@ from qa.text.lexicon import (
     alternation,
 )
 from qa.text.normalize import digit_counts, normalize
+from qa.text.tagging import tag
 from qa.text.tokens import keywords
 
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
@@ -72,9 +74,6 @@ class Question:
     # The words just before and after the asking phrase (天城文在|何时|成为梵语): the answer sits between
     # them in evidence that states what was asked.
     slot: tuple[str, str] = ("", "")
-    # The content words nearest the asking phrase on either side (由|谁|主持, 设计容量|是多少): what the
-    # question asks of its subject. A sentence about the subject that says neither states another fact.
-    heads: tuple[str, ...] = ()
 
     @property
     def wants_span(self) -> bool:
@@ -99,12 +98,11 @@ def analyze(text: str) -> Question:
     typed = next(((name, found) for name, pattern in _TYPE_PATTERNS if (found := pattern.search(normalized))), None)
     answer_type = typed[0] if typed else "factoid"
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
-    words = tuple(keywords(text))
-    slot = _slot(normalized, typed[1] if typed else _ASKING.search(normalized))
-    return Question(text, answer_type, words, tuple(content_terms(digit_counts(normalized))), english,
+    return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
                     expected_units(normalized) if answer_type == "number"
                     else date_part(normalized) if answer_type == "date" else frozenset(),
-                    _asked_role(normalized, answer_type), slot, _heads(slot, words))
+                    _asked_role(normalized, answer_type),
+                    _slot(normalized, typed[1] if typed else _ASKING.search(normalized)))
 
 
 # A factoid question's asking phrase: what the typed patterns leave (什么, 哪, 何).
@@ -122,13 +120,6 @@ def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:
     before = _CLAUSE_BREAK.split(normalized[: asking.start()])[-1][-SLOT_CHARS:]
     after = _CLAUSE_BREAK.split(normalized[asking.end() :])[0][:SLOT_CHARS]
     return before, after
-
-
-def _heads(slot: tuple[str, str], words: tuple[str, ...]) -> tuple[str, ...]:
-    """The question's keyword that ends the slot before its asking phrase and the one that starts the slot
-    after it, each a whole word of two characters or more (a measure word is the units' business)."""
-    before, after = ([word for word in keywords(part) if word in words and len(word) > 1] for part in slot)
-    return tuple(dict.fromkeys(before[-1:] + after[:1]))
 
 
 _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]
@@ -152,10 +143,27 @@ def expected_units(normalized: str) -> frozenset[str]:
     if _DURATION.search(normalized):
         return _TIME_UNITS
     asked = _ASKED_UNIT.search(normalized)
-    if not asked:
+    unit = asked.group(1) if asked else "人" if _counts_people(normalized) else None
+    if unit is None:
         return frozenset(unit for pattern, units in _MEASURES if pattern.search(normalized) for unit in units)
-    unit = asked.group(1)
     return next((group for group in _UNIT_GROUPS if unit in group), frozenset([unit]))
+
+
+_COUNTED = re.compile(r"(?:多少|几)([\u4e00-\u9fff]+)")
+
+
+def _counts_people(normalized: str) -> bool:
+    """Whether the question counts people by their kind (多少工会会员, 几名 aside): the nouns right after
+    多少 end in a person's ending (lexicon.PERSON_NOUN_ENDINGS)."""
+    counted = _COUNTED.search(normalized)
+    if not counted:
+        return False
+    nouns = []
+    for word, flag, _ in tag(counted.group(1)).words:
+        if not flag.startswith("n"):
+            break
+        nouns.append(word)
+    return bool(nouns) and len(nouns[-1]) > 1 and nouns[-1][-1] in PERSON_NOUN_ENDINGS
 
 
 # The part of a date a question asks for, the finest first (几月几日 asks for the day).

@@ -61,6 +61,9 @@ INTERCHANGEABLE_UNITS = (
 # about anything counted, so it constrains nothing; nor are those that begin common words after 多少
 # (支持率, 部门, 种类, 门票, 间隔, 本地).
 ASKED_UNITS = ("人次", *"位名人条项款家所篇件场次轮届天日年岁吨辆台户趟列栋幢座只头棵株颗枚首层艘架张份处")
+# How the names of kinds of people end (会员, 学生, 志愿者, 教师, 农民, 职工, 选手): a count of them is a
+# count of people, in 人, 名 or 位.
+PERSON_NOUN_ENDINGS = "员生者师民工手"
 # Units of a duration, the answer to 多久.
 TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
 # Units written in Latin letters, as text normalised to lower case has them (km² is km2 after NFKC); a

@@ -152,6 +152,8 @@ def test_how_long_wants_a_duration():
     ("暑运期间开行了多少趟旅客列车？", "暑运期间共开行旅客列车1.2万列。", "暑运期间共发送旅客5.4亿人次。"),
     ("田径队获得了几枚金牌？", "田径队共获得2枚金牌。", "田径队共有40名运动员参赛。"),
     ("这座古城保存了几座城门？", "古城至今保存着4座城门。", "古城每年接待游客300万人次。"),
+    ("公司现在有多少工会会员？", "公司已有工会会员近1000人。", "公司工会干部联系着100个车队。"),
+    ("该校有多少名学生？", "该校共有学生3200名。", "该校共有12个学院。"),
 ])
 def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
     # 面积/长度/体重 ask for a physical measure: a count in 家 or 只 is no answer to them.
@@ -162,16 +164,6 @@ def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
 
 def test_a_count_in_a_word_beginning_with_a_measure_word_constrains_nothing():
     assert not analyze("他在普选中获得多少支持率？").units and not analyze("该市有多少部门参与？").units
-
-
-@pytest.mark.parametrize(("question", "heads"), [
-    ("长三角电力互济交易启动会由谁主持？", ("启动", "主持")),
-    ("同乐变电站的设计容量是多少？", ("容量",)),
-    ("熊晓莉的创新工作室培养了多少名徒弟？", ("培养", "徒弟")),
-    ("澄迈县总工会的主席是谁？", ("主席",)),
-])
-def test_what_is_asked_of_the_subject_is_the_words_beside_the_asking_phrase(question, heads):
-    assert analyze(question).heads == heads
 
 
 def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
