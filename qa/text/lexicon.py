@@ -57,10 +57,10 @@ INTERCHANGEABLE_UNITS = (
     "位名人", "条项款", "家所个", ("人次",), "篇", "件", "场", "次", "轮", "届", "天日", "年", "岁", "吨", "辆", "台",
     "户", "趟列", "栋幢座", "只头", "棵株", "颗枚", "首", "层", "艘", "架", "张", "份", "处",
 )
-# The measure words a question may ask a count in (多少件, 几位). 个 is not among them: 多少个 asks
-# about anything counted, so it constrains nothing; nor are those that begin common words after 多少
-# (支持率, 部门, 种类, 门票, 间隔, 本地).
-ASKED_UNITS = ("人次", *"位名人条项款家所篇件场次轮届天日年岁吨辆台户趟列栋幢座只头棵株颗枚首层艘架张份处")
+# The measure words a question may ask a count in (多少件, 几位): those above. 个 is not among them: 多少个
+# asks about anything counted, so it constrains nothing; nor are those that begin common words after 多少
+# (支持率, 部门, 种类, 门票, 间隔, 本地), which is why they are in no group.
+ASKED_UNITS = tuple(unit for group in INTERCHANGEABLE_UNITS for unit in group if unit != "个")
 # How the names of kinds of people end (会员, 学生, 志愿者, 教师, 农民, 职工, 选手): a count of them is a
 # count of people, in 人, 名 or 位.
 PERSON_NOUN_ENDINGS = "员生者师民工手"
