@@ -12,6 +12,7 @@ from qa.text.lexicon import (
     COLONS,
     CONTEST_NAMES,
     CURRENCY_UNITS,
+    ERA_NAMES,
     GENERIC_ROLES,
     INTERCHANGEABLE_UNITS,
     MEASURE_WORDS,
@@ -20,20 +21,26 @@ from qa.text.lexicon import (
     RANKS,
     ROLE_TITLES,
     SENTENCE_TERMINATORS,
+    TIME_UNIT_WORDS,
     TIME_UNITS,
+    WORDS_HOLDING_JI,
     alternation,
 )
 from qa.text.normalize import digit_counts, normalize
 from qa.text.tagging import tag
 from qa.text.tokens import keywords
 
+# Which year (西元几年, 几几年) and which century (几世纪): dates, not counts of years or centuries.
+_YEAR = rf"{alternation(ERA_NAMES)}几年|几几年"
+_CENTURY = r"几世纪|哪一?个?世纪"
+
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("list", re.compile(r"哪些|哪几|有什么|which (?:\w+ )?(?:are|were)|what are|list")),
     ("date", re.compile(
-        r"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|什么时间|日期"
+        rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|什么时间|日期|{_YEAR}|{_CENTURY}"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
-    ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|比例|百分之"
+    ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远"
                           r"|how (?:many|much|long|old|far|large|tall|high|wide|deep|heavy)")),
     ("person", re.compile(
         rf"谁|何人|哪位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"
@@ -51,6 +58,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
 
 _LATIN = re.compile(r"[a-z]")
+_HOLDING_JI = re.compile(alternation(WORDS_HOLDING_JI))
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
 _QUESTION_WORDS = re.compile(QUESTION_WORDS + r"|[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]")
 # A small count written before Han text joins it ("3年" of 这三年), as evidence writes it (近3年来).
@@ -95,14 +103,16 @@ class Question:
 
 def analyze(text: str) -> Question:
     normalized = normalize(text)
-    typed = next(((name, found) for name, pattern in _TYPE_PATTERNS if (found := pattern.search(normalized))), None)
+    # What the question asks is read with the words that only hold 几 blanked out.
+    asking = _HOLDING_JI.sub(lambda word: " " * len(word.group()), normalized)
+    typed = next(((name, found) for name, pattern in _TYPE_PATTERNS if (found := pattern.search(asking))), None)
     answer_type = typed[0] if typed else "factoid"
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
     return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
-                    expected_units(normalized) if answer_type == "number"
-                    else date_part(normalized) if answer_type == "date" else frozenset(),
-                    _asked_role(normalized, answer_type),
-                    _slot(normalized, typed[1] if typed else _ASKING.search(normalized)))
+                    expected_units(asking) if answer_type == "number"
+                    else date_part(asking) if answer_type == "date" else frozenset(),
+                    _asked_role(asking, answer_type),
+                    _slot(asking, typed[1] if typed else _ASKING.search(asking)))
 
 
 # A factoid question's asking phrase: what the typed patterns leave (什么, 哪, 何).
@@ -126,9 +136,11 @@ _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]
 # A sum of money: what it is called, or a currency asked by name (多少日圆 asks money, not days).
 _MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|多少钱|补贴|利润|产值"
                     rf"|(?:多少|几)[十百千万亿]*{alternation(CURRENCY_UNITS)}")
-_DURATION = re.compile(r"多长时间|多久|多少(?:年|天|个月|小时|分钟)|几(?:年|天|个月|小时|分钟)|how long")
+# A share of a whole (多少百分比的产值, 占多少比例) is a percentage or a fraction, whatever it is a share of.
+_SHARE = re.compile(r"百分比|比例|比率|比重|百分之几|百分之多少|几成")
+_DURATION = re.compile(rf"多长时间|多久|(?:多少|几)(?!{alternation(TIME_UNIT_WORDS)})(?:年|天|个月|小时|分钟)|how long")
 _TIME_UNITS = frozenset(TIME_UNITS)
-_ASKED_UNIT = re.compile(rf"(?:多少|几)({alternation(ASKED_UNITS)})")
+_ASKED_UNIT = re.compile(rf"(?:多少|几)(?!{alternation(TIME_UNIT_WORDS)})({alternation(ASKED_UNITS)})")
 _ROLES = re.compile(alternation(ROLE_TITLES))
 _RANKS = re.compile(rf"{alternation(RANKS)}(?!{alternation(CONTEST_NAMES)})")
 # Each measure's words as one pattern; an English word only whole (weight, not weightlifting).
@@ -138,12 +150,16 @@ _MEASURES = [(re.compile("|".join(rf"\b{re.escape(word)}\b" if word.isascii() el
 
 def expected_units(normalized: str) -> frozenset[str]:
     """Measure words a quantity answering this question may carry; empty when anything goes."""
+    if _SHARE.search(normalized):
+        return frozenset()
     if _MONEY.search(normalized):
         return frozenset(["元"])
     if _DURATION.search(normalized):
         return _TIME_UNITS
     asked = _ASKED_UNIT.search(normalized)
     unit = asked.group(1) if asked else "人" if _counts_people(normalized) else None
+    if unit is None and "第几" in normalized:  # a rank: 面积第几大 is answered by 第13大, in no unit of area
+        return frozenset()
     if unit is None:
         return frozenset(unit for pattern, units in _MEASURES if pattern.search(normalized) for unit in units)
     return next((group for group in _UNIT_GROUPS if unit in group), frozenset([unit]))
@@ -170,7 +186,8 @@ def _counts_people(normalized: str) -> bool:
 _DATE_PARTS = [
     (re.compile(r"哪一?天|哪日|几号|几日|what (?:day|date)|which day"), frozenset("日号")),
     (re.compile(r"几月|哪个月|what month"), frozenset("月")),
-    (re.compile(r"哪一?年|何年|what year|which year"), frozenset("年")),
+    (re.compile(rf"哪一?年|何年|{_YEAR}|what year|which year"), frozenset("年")),
+    (re.compile(_CENTURY), frozenset("世纪")),
 ]
 
 

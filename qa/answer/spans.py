@@ -9,6 +9,7 @@ from qa.answer.question import CLAUSE_BREAKS, Question
 from qa.text.lexicon import (
     AREA_UNITS,
     CURRENCY_UNITS,
+    ERA_NAMES,
     FRACTION_WORDS,
     HAN_DIGITS,
     LATIN_UNITS,
@@ -37,7 +38,9 @@ NUMBER = re.compile(
     rf"(?:{_FRACTION_WORDS.pattern}|第?(?:{_RATIO}|{_FRACTION}|{_DIGITS}|{_HAN_DIGITS}){_MAGNITUDE}{_UNITS}?)(?:以上|左右|多)?"
 )
 DATE = re.compile(
-    rf"(?:{_DIGITS}|[〇零一二三四五六七八九]{{4}})年(?:{_DIGITS}|[一二三四五六七八九十]+)月"
+    # A year of an era in Han numerals (民国七十一年, 公元元年).
+    rf"{alternation(ERA_NAMES)}(?:元|[{HAN_DIGITS}]+)年"
+    rf"|(?:{_DIGITS}|[〇零一二三四五六七八九]{{4}})年(?:{_DIGITS}|[一二三四五六七八九十]+)月"
     rf"(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
     rf"|(?:{_DIGITS})年(?:{_DIGITS})月|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
     rf"|{_DIGITS}年"

@@ -66,6 +66,10 @@ ASKED_UNITS = tuple(unit for group in INTERCHANGEABLE_UNITS for unit in group if
 PERSON_NOUN_ENDINGS = "员生者师民工手"
 # Units of a duration, the answer to 多久.
 TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
+# Words that begin with a unit of time: after 多少 they count something else (多少年轻人).
+TIME_UNIT_WORDS = ("年轻", "年级", "年龄", "天气", "天然", "天文")
+# Calendar eras: an era before 几年 asks which year (西元幾年, 民国几年), not how many.
+ERA_NAMES = ("公元", "西元", "民国", "纪元", "公历")
 # Units written in Latin letters, as text normalised to lower case has them (km² is km2 after NFKC); a
 # number takes one only where no letter follows (5mil is not 5 m).
 LATIN_AREA_UNITS = ("km2", "m2", "ha")
@@ -142,6 +146,8 @@ JOINING_WORDS = ("和", "及", "的")
 
 # -- function words ----------------------------------------------------------------------------
 
+# Words that hold 几 and ask nothing (几乎, 画法几何, 几内亚).
+WORDS_HOLDING_JI = ("几乎", "几何", "几近", "几内亚", "欧几里得")
 # Question words (a regex alternation) say what is asked, not what evidence holds. 哪 takes the measure
 # word or noun after it along (哪家, 哪国, 哪一部), 多 an adjective of size or time (多大, 多久).
 QUESTION_WORDS = (r"什么时候|什么|多少|多[大长高久远宽深厚]|哪一?[\u4e00-\u9fff]?|为什么|为何|何[时地处人年种日]"

@@ -154,6 +154,10 @@ def test_how_long_wants_a_duration():
     ("这座古城保存了几座城门？", "古城至今保存着4座城门。", "古城每年接待游客300万人次。"),
     ("公司现在有多少工会会员？", "公司已有工会会员近1000人。", "公司工会干部联系着100个车队。"),
     ("该校有多少名学生？", "该校共有学生3200名。", "该校共有12个学院。"),
+    ("该省的面积是全国第几大？", "该省面积居全国第6位。", "该省于1950年建省。"),
+    ("長城於西元幾年竣工？", "長城於1450年竣工。", "長城全長6000多公里。"),
+    ("該省政府於民國幾年成立？", "民國十六年，該省政府正式成立。", "該省共有十六個縣。"),
+    ("佛教於幾世紀傳入日本？", "佛教於6世紀傳入日本。", "佛教於552年傳入日本。"),
 ])
 def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
     # 面积/长度/体重 ask for a physical measure: a count in 家 or 只 is no answer to them.
@@ -164,6 +168,17 @@ def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
 
 def test_a_count_in_a_word_beginning_with_a_measure_word_constrains_nothing():
     assert not analyze("他在普选中获得多少支持率？").units and not analyze("该市有多少部门参与？").units
+    assert not analyze("有多少年輕人參加了遊行？").units
+    # A share is a percentage or a fraction, though the question names money (产值).
+    assert not analyze("金融业产值约占全市多少的百分比？").units
+
+
+@pytest.mark.parametrize("question", [
+    "拜占庭的食物几乎都加入什么油调味？", "画法几何的起源是因为什么？", "哪一种米的比例最多？",
+    "中山市国内生产总值有百分之2.5属于哪一产业？",
+])
+def test_words_that_only_hold_a_question_word_ask_no_number(question):
+    assert analyze(question).answer_type != "number"
 
 
 def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
