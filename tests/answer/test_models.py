@@ -12,7 +12,7 @@ import pytest
 
 from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
-from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, judged, load
+from qa.answer.models import VERIFIER_FEATURES, bundled, judged, load
 from qa.answer.question import analyze
 from qa.cli.evaluate import load_items
 from qa.engine import QA
@@ -48,15 +48,17 @@ def training_script():
 
 
 def test_the_service_walks_the_ranker_trees_to_the_scores_lightgbm_gives():
-    import lightgbm
-
     generator = np.random.default_rng(0)
     matrix = generator.normal(size=(400, len(FEATURES)))
     labels = (matrix[:, 0] + 0.5 * matrix[:, 3] * matrix[:, 5] > 0).astype(float)
-    booster = lightgbm.LGBMRanker(n_estimators=20, num_leaves=7, min_child_samples=5, verbose=-1)
-    booster.fit(matrix, labels, group=[20] * 20, feature_name=list(FEATURES))
-    trees = TreeEnsemble.from_dict(training_script().as_trees(booster.booster_), FEATURES)
-    assert np.abs(trees.decision(matrix) - booster.booster_.predict(matrix)).max() < 1e-9
+    script = training_script()
+    split = script.Split("synthetic", matrix, labels, np.arange(0, 401, 20), np.ones(20, bool), "model")
+    boosters = script.fit_ranker(split, np.arange(20))
+    trees, _ = script.walked(boosters, FEATURES, matrix)
+    raw = [booster.predict(matrix, raw_score=True) for booster in boosters]
+    # Fits with different seeds differ, and the service walks the mean of their scores.
+    assert len(boosters) == script.SEEDS > 1 and np.abs(raw[0] - raw[1]).max() > 1e-3
+    assert np.abs(trees.decision(matrix) - np.mean(raw, axis=0)).max() < 1e-9
 
 
 def test_the_service_walks_verifier_trees_to_the_probabilities_lightgbm_gives():
@@ -68,7 +70,7 @@ def test_the_service_walks_verifier_trees_to_the_probabilities_lightgbm_gives():
     trees, _ = script.walked(boosters, VERIFIER_FEATURES, matrix)
     raw = [booster.predict(matrix, raw_score=True) for booster in boosters]
     # Fits with different seeds differ, and the service walks the mean of their scores.
-    assert len(boosters) == script.VERIFIER_SEEDS > 1 and np.abs(raw[0] - raw[1]).max() > 1e-3
+    assert len(boosters) == script.SEEDS > 1 and np.abs(raw[0] - raw[1]).max() > 1e-3
     assert np.abs(trees.probability(matrix) - 1 / (1 + np.exp(-np.mean(raw, axis=0)))).max() < 1e-9
 
 
