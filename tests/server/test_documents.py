@@ -14,6 +14,7 @@ import waitress
 from qa.engine import QA
 from qa.server import create_app
 from tests.builders import SMALL_TEXTS, corpus
+from tests.server.loopback import running
 
 TOKEN = "s3cret-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -166,35 +167,32 @@ def _call(url: str, body: dict | None = None, headers: dict | None = None, metho
 
 def test_the_server_keeps_answering_while_documents_come_and_go(qa):
     app = create_app({"QA": qa, "ADMIN_TOKEN": TOKEN})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{server.effective_port}"
-    expected = _call(f"{base}/api/ask", {"question": "新疆新增了多少工会会员？"})[1]["citations"]
-    results: list[tuple[int, dict]] = []
-    writing = threading.Event()
-    writing.set()
+    with running(waitress.create_server(app, host="127.0.0.1", port=0, threads=4)) as base:
+        expected = _call(f"{base}/api/ask", {"question": "新疆新增了多少工会会员？"})[1]["citations"]
+        results: list[tuple[int, dict]] = []
+        writing = threading.Event()
+        writing.set()
 
-    def ask() -> None:
-        while writing.is_set():
-            results.append(_call(f"{base}/api/ask", {"question": "新疆新增了多少工会会员？"}))
+        def ask() -> None:
+            while writing.is_set():
+                results.append(_call(f"{base}/api/ask", {"question": "新疆新增了多少工会会员？"}))
 
-    askers = [threading.Thread(target=ask) for _ in range(3)]
-    for thread in askers:
-        thread.start()
-    try:
-        for round_number in range(3):
-            record = {**COURIER, "text": f"{COURIER['text']}第{round_number}轮。", "source": "courier.txt"}
-            status, body = _call(f"{base}/api/documents", record, ADMIN)
-            assert status == 201, body
-            status, body = _call(f"{base}/api/documents", FIRE, ADMIN)
-            assert status in (200, 201), body
-            listed = _call(f"{base}/api/documents?source=fire.txt", method="GET")[1]["documents"]
-            assert _call(f"{base}/api/documents/{listed[0]['doc_id']}", None, ADMIN, method="DELETE")[0] == 200
-    finally:
-        writing.clear()
+        askers = [threading.Thread(target=ask) for _ in range(3)]
         for thread in askers:
-            thread.join()
-        server.close()
+            thread.start()
+        try:
+            for round_number in range(3):
+                record = {**COURIER, "text": f"{COURIER['text']}第{round_number}轮。", "source": "courier.txt"}
+                status, body = _call(f"{base}/api/documents", record, ADMIN)
+                assert status == 201, body
+                status, body = _call(f"{base}/api/documents", FIRE, ADMIN)
+                assert status in (200, 201), body
+                listed = _call(f"{base}/api/documents?source=fire.txt", method="GET")[1]["documents"]
+                assert _call(f"{base}/api/documents/{listed[0]['doc_id']}", None, ADMIN, method="DELETE")[0] == 200
+        finally:
+            writing.clear()
+            for thread in askers:
+                thread.join()
     assert len(results) >= 3
     assert all(status == 200 for status, _ in results), [body for status, body in results if status != 200][:1]
     assert all(body["citations"] == expected for _, body in results)

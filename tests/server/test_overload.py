@@ -25,6 +25,7 @@ from qa.server.admission import RETRY_AFTER_SECONDS, SPARE_THREADS, Lane, Lanes
 from qa.server.serve import create_server
 from qa.settings import Settings
 from tests.builders import DIDI, SMALL_TEXTS, corpus
+from tests.server.loopback import running
 
 TOKEN = "s3cret-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -47,16 +48,8 @@ def served(tmp_path) -> Iterator[tuple[str, dict]]:
     qa = QA.open(tmp_path / "index", create=True)
     qa.index.add(*corpus({name: SMALL_TEXTS[name] for name in ("a.txt", "c.txt")}))
     app = create_app({"QA": qa, "ADMIN_TOKEN": TOKEN, "READ_THREADS": 1, "READ_QUEUE": 1})
-    server = create_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", app.extensions["lanes"]
-    finally:
-        # Closed on the server's own loop thread, so that its poll never finds a socket gone under it.
-        server.trigger.pull_trigger(server.close)
-        thread.join(timeout=60)
-        server.task_dispatcher.shutdown()
+    with running(create_server(app, "127.0.0.1", 0)) as base:
+        yield base, app.extensions["lanes"]
 
 
 def call(url: str, method: str, body: object = None, headers: dict | None = None) -> tuple[int, dict, object]:
