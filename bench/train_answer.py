@@ -125,19 +125,22 @@ SEEDS = 5
 REPRODUCIBLE = {"deterministic": True, "force_col_wise": True, "n_jobs": 2, "verbose": -1}
 
 
+def seeded_fits(estimator: type[lightgbm.LGBMModel], params: dict, *data: np.ndarray, **fit: object
+                ) -> list[lightgbm.Booster]:
+    """``estimator`` fitted on ``data`` once per seed, 0 to SEEDS - 1."""
+    return [estimator(**params, random_state=seed, **REPRODUCIBLE).fit(*data, **fit).booster_
+            for seed in range(SEEDS)]
+
+
 def fit_ranker(split: Split, questions: np.ndarray) -> list[lightgbm.Booster]:
     rows = ranking_rows(split, questions)
     sizes = np.diff(split.starts)[questions]
     # 60 trees at a rate of 0.15 rank as well on tune as 300 at 0.05 (hit@1 0.803 and 0.804; 100 at 0.1:
     # 0.801) and keep the service's walk through them (times the seeds) near half a millisecond.
-    boosters = []
-    for seed in range(SEEDS):
-        model = lightgbm.LGBMRanker(n_estimators=60, learning_rate=0.15, num_leaves=15, min_child_samples=20,
-                                    subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
-                                    **REPRODUCIBLE)
-        model.fit(split.features[rows], split.labels[rows], group=sizes, feature_name=list(FEATURES))
-        boosters.append(model.booster_)
-    return boosters
+    params = {"n_estimators": 60, "learning_rate": 0.15, "num_leaves": 15, "min_child_samples": 20,
+              "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8}
+    return seeded_fits(lightgbm.LGBMRanker, params, split.features[rows], split.labels[rows], group=sizes,
+                       feature_name=list(FEATURES))
 
 
 def mean_score(boosters: list[lightgbm.Booster], matrix: np.ndarray) -> np.ndarray:
@@ -302,14 +305,9 @@ def calibrated(verifier: LinearModel | TreeEnsemble, rows: np.ndarray, right: np
 
 def fit_trees(matrix: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> list[lightgbm.Booster]:
     # Shallow trees, slowly: on tune 200 trees of 15 leaves abstain as well as 300 of 31, and walk in 0.3 ms.
-    boosters = []
-    for seed in range(SEEDS):
-        model = lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=40,
-                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
-                                        **REPRODUCIBLE)
-        model.fit(matrix, labels, feature_name=list(names))
-        boosters.append(model.booster_)
-    return boosters
+    params = {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 40,
+              "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8}
+    return seeded_fits(lightgbm.LGBMClassifier, params, matrix, labels, feature_name=list(names))
 
 
 def walked(boosters: list[lightgbm.Booster], names: tuple[str, ...], check: np.ndarray) -> tuple[TreeEnsemble, dict]:
