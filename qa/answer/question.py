@@ -138,9 +138,11 @@ _MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|�
                     rf"|(?:多少|几)[十百千万亿]*{alternation(CURRENCY_UNITS)}")
 # A share of a whole (多少百分比的产值, 占多少比例) is a percentage or a fraction, whatever it is a share of.
 _SHARE = re.compile(r"百分比|比例|比率|比重|百分之几|百分之多少|几成")
-_DURATION = re.compile(rf"多长时间|多久|(?:多少|几)(?!{alternation(TIME_UNIT_WORDS)})(?:年|天|个月|小时|分钟)|how long")
+# 多少 or 几 before a unit, not before a word that only begins with one (多少年轻人).
+_HOW_MANY = rf"(?:多少|几)(?!{alternation(TIME_UNIT_WORDS)})"
+_DURATION = re.compile(rf"多长时间|多久|{_HOW_MANY}(?:年|天|个月|小时|分钟)|how long")
 _TIME_UNITS = frozenset(TIME_UNITS)
-_ASKED_UNIT = re.compile(rf"(?:多少|几)(?!{alternation(TIME_UNIT_WORDS)})({alternation(ASKED_UNITS)})")
+_ASKED_UNIT = re.compile(rf"{_HOW_MANY}({alternation(ASKED_UNITS)})")
 _ROLES = re.compile(alternation(ROLE_TITLES))
 _RANKS = re.compile(rf"{alternation(RANKS)}(?!{alternation(CONTEST_NAMES)})")
 # Each measure's words as one pattern; an English word only whole (weight, not weightlifting).
