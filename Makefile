@@ -49,8 +49,8 @@ test-fast: install
 bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
-# The answer ranker and verifier (qa/answer/trained/, and trained/static/ for the static query encoder),
-# re-created from the data in the repository:
+# The answer ranker and verifier (qa/answer/trained/, and trained/static/ for the static query encoder) and
+# the span model (qa/answer/trained/spans.json), re-created from the data in the repository:
 # question sets (simplified, and in traditional script), five indexes (embedding is the slow part, ~60 min
 # cold), features, training.
 ANSWER := bench/out/answer
@@ -74,6 +74,10 @@ models: install
 		--questions $(ANSWER)/cmrc_train_contrast.jsonl --out-dir $(ANSWER)/cmrc_train_tw
 	$(BIN)/python bench/sets/traditional.py --force --set $(ANSWER)/cmrc_trial \
 		--questions $(ANSWER)/cmrc_trial_contrast.jsonl --out-dir $(ANSWER)/cmrc_trial_tw
+	# The span model (trained/spans.json) reads the question sets' evidence sentences alone: no index.
+	$(BIN)/python bench/train_spans.py \
+		--train $(ANSWER)/cmrc_train/questions.jsonl $(ANSWER)/cmrc_train_tw/questions.jsonl eval/seed_dev.jsonl \
+		--tune $(ANSWER)/cmrc_trial/questions.jsonl $(ANSWER)/cmrc_trial_tw/questions.jsonl
 	$(BIN)/qa index --data-dir $(ANSWER)/index-train-full $(ANSWER)/cmrc_train/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-train-tw $(ANSWER)/cmrc_train_tw/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-tune-tw $(ANSWER)/cmrc_trial_tw/corpus

@@ -21,7 +21,7 @@ from qa.answer.question import Question, analyze
 from qa.answer.quoting import quote_rows
 from qa.answer.result import NO_ANSWER, Answer, Citation, Passage
 from qa.answer.selection import Calibration, select
-from qa.answer.spans import best_span
+from qa.answer.span_choice import best_span
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import distinct

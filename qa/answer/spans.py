@@ -205,19 +205,26 @@ SLOT_GAP = 2
 MAX_SLOT_SPAN = 16
 MIN_ANCHOR = 2
 _QUOTATION_MARKS = "".join(mark for mark in QUOTE_OPENERS + QUOTE_CLOSERS if mark not in "《》")
-_CLAUSE_BREAK = re.compile(rf"[{re.escape(CLAUSE_BREAKS)}]")
+CLAUSE_BREAK = re.compile(rf"[{re.escape(CLAUSE_BREAKS)}]")
 
 
 def _slot_score(form: str, start: int, end: int, question: Question) -> float:
-    """The share of the slot's characters that the text repeats next to ``form[start:end]``: the longest
-    end of the words before the asking phrase just before it, the longest start of those after just after."""
+    """The share of the slot's characters that the text repeats next to ``form[start:end]``."""
     before, after = question.slot
     if not before and not after:
         return 0.0
+    return sum(slot_sides(form, start, end, question)) / (len(before) + len(after))
+
+
+def slot_sides(form: str, start: int, end: int, question: Question) -> tuple[int, int]:
+    """How many characters of the slot the text repeats next to ``form[start:end]``, on each side: the
+    longest end of the words before the asking phrase just before it, the longest start of those after
+    just after."""
+    before, after = question.slot
     left = next((size for size in range(len(before), 0, -1)
                  if before[-size:] in form[max(0, start - size - SLOT_GAP) : start]), 0)
     right = next((size for size in range(len(after), 0, -1) if after[:size] in form[end : end + size + SLOT_GAP]), 0)
-    return (left + right) / (len(before) + len(after))
+    return left, right
 
 
 def slot_span(tagged: Tagged, question: Question) -> str | None:
@@ -241,7 +248,7 @@ def slot_span(tagged: Tagged, question: Question) -> str | None:
         start = _clause_edge(form, end, -1)
     if end is None:
         end = _clause_edge(form, start, 1)
-    if not 0 < end - start <= MAX_SLOT_SPAN or _CLAUSE_BREAK.search(form[start:end]):
+    if not 0 < end - start <= MAX_SLOT_SPAN or CLAUSE_BREAK.search(form[start:end]):
         return None
     # Quotation marks go, a title's 《》 stay: they are part of how a title is written.
     span = tagged.text[start:end].strip().strip(_QUOTATION_MARKS)
@@ -251,9 +258,9 @@ def slot_span(tagged: Tagged, question: Question) -> str | None:
 def _clause_edge(form: str, at: int, step: int) -> int:
     """Where the clause around ``at`` begins (``step`` -1) or ends (1)."""
     if step < 0:
-        breaks = [match.end() for match in _CLAUSE_BREAK.finditer(form, 0, at)]
+        breaks = [match.end() for match in CLAUSE_BREAK.finditer(form, 0, at)]
         return breaks[-1] if breaks else 0
-    found = _CLAUSE_BREAK.search(form, at)
+    found = CLAUSE_BREAK.search(form, at)
     return found.start() if found else len(form)
 
 
@@ -297,25 +304,3 @@ def mentions(text: str) -> tuple[str, ...]:
     kept = [match_form(item) for item in found]
     return tuple(dict.fromkeys(item for item in kept if item and not any(item in other for other in kept
                                                                           if other != item)))
-
-
-def best_span(tagged: Tagged, question: Question) -> str | None:
-    """The fitting candidate the question's slot words surround best, then the one nearest to its
-    keywords, that the question does not already say; without one, what stands in the slot."""
-    sentence = tagged.text
-    asked = normalize(question.text)
-    normalized = normalize(sentence)
-    anchors = [match.span() for keyword in question.keywords
-               for match in re.finditer(re.escape(keyword), normalized)]
-    best: tuple[float, float, str] | None = None
-    for start, end in typed_candidates(tagged, question):
-        text = sentence[start:end].strip()
-        if not text or normalize(text) in asked:
-            continue
-        # Characters between the candidate and the keyword: 7.6万名 in 现有7.6万名职工 touches 职工.
-        distance = min((max(0, anchor_start - end, start - anchor_end) for anchor_start, anchor_end in anchors),
-                       default=0)
-        ranked = (-_slot_score(tagged.form, start, end, question), distance, text)
-        if best is None or ranked[:2] < best[:2]:
-            best = ranked
-    return best[2] if best else slot_span(tagged, question)

@@ -146,6 +146,10 @@ JOINING_WORDS = ("和", "及", "的")
 
 # -- function words ----------------------------------------------------------------------------
 
+# Words that introduce what something is or is called (作者是李四, 命名为, 名叫): what follows one is
+# often the thing a question asks for.
+COPULAS = ("是", "为", "叫", "即", "乃", "称", "名叫", "叫做", "称为", "名为")
+
 # Words that hold 几 and ask nothing (几乎, 画法几何, 几内亚).
 WORDS_HOLDING_JI = ("几乎", "几何", "几近", "几内亚", "欧几里得")
 # Question words (a regex alternation) say what is asked, not what evidence holds. 哪 takes the measure

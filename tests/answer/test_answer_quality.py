@@ -8,7 +8,8 @@ from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
 from qa.answer.features import coverage
 from qa.answer.question import analyze
-from qa.answer.spans import best_span, candidates, fitting, mentions
+from qa.answer.span_choice import best_span
+from qa.answer.spans import candidates, fitting, mentions
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
