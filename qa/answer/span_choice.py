@@ -23,9 +23,9 @@ from qa.answer.models import LinearModel, TreeEnsemble
 from qa.answer.question import ANSWER_TYPES, Question
 from qa.answer.spans import CLAUSE_BREAK, slot_sides, slot_span, typed_candidates
 from qa.text.bigrams import char_bigrams
-from qa.text.lexicon import COPULAS, QUOTE_PAIRS
+from qa.text.lexicon import COPULAS, QUOTE_PAIRS, TOTAL_WORDS, alternation
 from qa.text.normalize import normalize
-from qa.text.tagging import Tagged
+from qa.text.tagging import Tagged, tagging_form
 
 SPAN_FILE = "spans.json"
 # How far (characters) a keyword counts as near a candidate, and the cap on a measured gap.
@@ -135,4 +135,24 @@ def best_span(tagged: Tagged, question: Question, model: SpanModel | None = None
         scores = (model or bundled()).decision(span_features(tagged, question, spans))
         spans = [spans[int(np.argmax(scores))]]
     start, end = spans[0]
-    return tagged.text[start:end].strip()
+    return asked_part(tagged.text[start:end].strip(), question)
+
+
+_TOTAL = re.compile(rf"^{alternation(TOTAL_WORDS)}(?=\S)")
+
+
+def asked_part(span: str, question: Question) -> str:
+    """The part of a candidate the question asks for: a date up to the calendar part asked (哪一年 of
+    1945年11月29日 is 1945年, 几世纪 of 6世纪中 is 6世纪), a quantity without the word that says it is a
+    total (共150名 is 150名; 近 and 超过 stay: they are part of what is known)."""
+    if question.answer_type == "number":
+        return _TOTAL.sub("", span)
+    if question.answer_type == "date" and question.units:
+        form = tagging_form(span)
+        first = next((at for at, char in enumerate(form) if char in question.units), None)
+        if first is not None:
+            last = first
+            while last + 1 < len(form) and form[last + 1] in question.units:
+                last += 1
+            return span[: last + 1]
+    return span

@@ -8,6 +8,7 @@ import re
 from qa.answer.question import CLAUSE_BREAKS, Question
 from qa.text.lexicon import (
     AREA_UNITS,
+    BOUND_WORDS,
     CURRENCY_UNITS,
     ERA_NAMES,
     FRACTION_WORDS,
@@ -17,6 +18,7 @@ from qa.text.lexicon import (
     QUANTITY_UNITS,
     QUOTE_CLOSERS,
     QUOTE_OPENERS,
+    TOTAL_WORDS,
     WEIGHT_UNITS,
     alternation,
 )
@@ -34,7 +36,7 @@ _RATIO = rf"{_DIGITS}(?::|比){_DIGITS}"
 _FRACTION = rf"{_HAN_DIGITS}分之(?:{_DIGITS}|{_HAN_DIGITS})"
 _FRACTION_WORDS = re.compile(alternation(FRACTION_WORDS))
 NUMBER = re.compile(
-    rf"(?:近|约|超过|超|逾|达|共|共计|累计)?"
+    rf"(?:{alternation(BOUND_WORDS + TOTAL_WORDS)})?"
     rf"(?:{_FRACTION_WORDS.pattern}|第?(?:{_RATIO}|{_FRACTION}|{_DIGITS}|{_HAN_DIGITS}){_MAGNITUDE}{_UNITS}?)(?:以上|左右|多)?"
 )
 DATE = re.compile(

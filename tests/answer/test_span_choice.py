@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from qa.answer.question import analyze
-from qa.answer.span_choice import SPAN_FEATURES, best_span, bundled, load, span_candidates, span_features
+from qa.answer.span_choice import (
+    SPAN_FEATURES,
+    asked_part,
+    best_span,
+    bundled,
+    load,
+    span_candidates,
+    span_features,
+)
 from qa.text.tagging import tag
 from tests.builders import CMRC_QUESTIONS, ROOT, SEED_DEV
 
@@ -34,6 +42,21 @@ def test_the_bundled_span_model_reads_the_features_span_features_writes():
 ])
 def test_the_candidate_the_question_asks_for_is_the_span(question, sentence, span):
     assert best_span(tag(sentence), analyze(question)) == span
+
+
+@pytest.mark.parametrize(("question", "candidate", "span"), [
+    ("大桥是哪一年通车的？", "2018年10月23日", "2018年"),  # the year asked, not the day
+    ("佛教大約於幾世紀時傳入日本？", "6世紀中", "6世紀"),
+    ("大会是几月召开的？", "2018年10月23日", "2018年10月"),
+    ("大会是哪一天召开的？", "2018年10月23日", "2018年10月23日"),
+    ("大会是什么时候召开的？", "2018年10月", "2018年10月"),  # no part asked: the whole date
+    ("该县有多少个基层工会？", "共计150个", "150个"),  # a total is the number
+    ("入会率达到多少？", "达97%", "97%"),
+    ("公司有多少工会会员？", "近1000人", "近1000人"),  # how near it comes is part of the answer
+    ("有多少学生？", "超过3000人", "超过3000人"),
+])
+def test_the_span_is_the_part_of_its_candidate_the_question_asks_for(question, candidate, span):
+    assert asked_part(candidate, analyze(question)) == span
 
 
 def test_a_lone_candidate_is_the_span_and_without_one_what_stands_in_the_slot_is():
