@@ -38,19 +38,20 @@ _CENTURY = r"几世纪|哪一?个?世纪"
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("list", re.compile(r"哪些|哪几|有什么|which (?:\w+ )?(?:are|were)|what are|list")),
     ("date", re.compile(
-        rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪个月|什么时间|日期|{_YEAR}|{_CENTURY}"
+        rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪一?个月|什么时间|日期|{_YEAR}|{_CENTURY}"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
     ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远"
                           r"|how (?:many|much|long|old|far|large|tall|high|wide|deep|heavy)")),
     ("person", re.compile(
-        rf"谁|何人|哪位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"
+        rf"谁|何人|哪一?位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"
         r"|who\b|whom\b")),
-    # 在哪 asks where, 在哪个公众号 asks which one; 重要性在于哪里 asks what, not where.
+    # 在哪 asks where, 在哪个公众号 asks which one; 重要性在于哪里 asks what, not where. 哪一个 is 哪个 as
+    # Taiwan writes it (DRCD: a quarter of its questions).
     ("place", re.compile(
-        r"(?<!在于)(?:哪里|哪儿)|(?<!在于)在哪(?![个家款部本首支所项种条位])|何地|何处|什么地方"
-        r"|哪个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪座"
+        r"(?<!在于)(?:哪里|哪儿)|(?<!在于)在哪(?!一?[个家款部本首支所项种条位])|何地|何处|什么地方"
+        r"|哪一?个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪一?座"
         r"|where\b")),
-    ("name", re.compile(r"哪[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
+    ("name", re.compile(r"哪一?[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),
     ("method", re.compile(r"怎么|如何|怎样|通过什么|采取了?什么|how\b")),
 ]

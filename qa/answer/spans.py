@@ -283,7 +283,7 @@ def _unit_of(quantity: str) -> str:
     return stripped[-1] if stripped and not stripped[-1].isdigit() else ""
 
 
-_ASKING = re.compile(r"(?:哪|什么|多少|几)[个座家位所条款种]?$")
+_ASKING = re.compile(r"(?:哪一?|什么|多少|几)[个座家位所条款种]?$")
 # jieba's tags of named entities: people, places, organisations, other proper nouns.
 _ENTITY_FLAGS = frozenset(_NAME_FLAGS + ("ns", "nt", "nz"))
 

@@ -85,6 +85,12 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("哪个省新增会员最多？", "place"),
     ("这支球队叫什么？", "name"),
     ("新疆新增了多少会员？", "number"),
+    # 哪一个 is 哪个 as Taiwan writes it.
+    ("發芽米可以算是哪一種米？", "name"),
+    ("哪一個省新增會員最多？", "place"),
+    ("賓州大學的天文台是哪一位學者所創建的？", "person"),
+    ("他在哪一家公司工作？", "name"),
+    ("他在哪一个月出生？", "date"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
