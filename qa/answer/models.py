@@ -32,6 +32,8 @@ VERIFIER_FEATURES = (*(f"best_{name}" for name in FEATURES), *FIELD_FEATURES)
 TRAINED_FOLDERS = {"model": ("trained",), "static": ("trained", "static")}
 RANKER_FILE = "ranker.json"
 VERIFIER_FILE = "verifier.json"
+# What loading a model file written for other features says: every model here is re-created by one command.
+STALE_MODEL = "the model file was trained on other features; re-train it (make models)"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class LinearModel:
     @classmethod
     def from_dict(cls, data: dict, expected: tuple[str, ...]) -> LinearModel:
         if tuple(data["features"]) != expected:
-            raise ValueError("the model file was trained on other features; re-train it (bench/train_answer.py)")
+            raise ValueError(STALE_MODEL)
         return cls(expected, *(np.asarray(data[key], np.float64) for key in ("mean", "scale", "weights")),
                    float(data["bias"]))
 
@@ -95,7 +97,7 @@ class TreeEnsemble:
     @classmethod
     def from_dict(cls, data: dict, expected: tuple[str, ...]) -> TreeEnsemble:
         if tuple(data["features"]) != expected:
-            raise ValueError("the model file was trained on other features; re-train it (bench/train_answer.py)")
+            raise ValueError(STALE_MODEL)
         roots, feature, threshold, left, right, leaf = [], [], [], [], [], []
         for tree in data["trees"]:
             nodes, leaves = len(feature), len(leaf)
