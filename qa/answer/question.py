@@ -49,7 +49,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # Taiwan writes it (DRCD: a quarter of its questions).
     ("place", re.compile(
         r"(?<!在于)(?:哪里|哪儿)|(?<!在于)在哪(?!一?[个家款部本首支所项种条位])|何地|何处|什么地方"
-        r"|哪一?个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪一?座"
+        r"|哪一?个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪一?座|哪一?国"
         r"|where\b")),
     ("name", re.compile(r"哪一?[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),

@@ -91,6 +91,8 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("賓州大學的天文台是哪一位學者所創建的？", "person"),
     ("他在哪一家公司工作？", "name"),
     ("他在哪一个月出生？", "date"),
+    ("海因里希·约翰·李凯尔特是哪国人？", "place"),  # which country, as 哪个国家
+    ("摩加迪休是哪一國家的主要海港？", "place"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
