@@ -102,7 +102,7 @@ APPROXIMATORS = ("多", "余")
 # Words before a quantity that say how near it comes (近1000人, 超过3000人): part of the answer.
 BOUND_WORDS = ("近", "约", "超过", "超", "逾")
 # Words before a quantity that only say it is a total or is reached (共150名, 累计5.4亿人次, 达97%): not
-# part of the answer, longest first.
+# part of the answer.
 TOTAL_WORDS = ("共计", "累计", "共", "达")
 
 # Words that single one thing out of its kind (最高的一天, 首次, 唯一): evidence about the kind in general
