@@ -182,11 +182,16 @@ class AnswerModels:
         return float(self.verifier.probability(field_features(matrix, scores, best)[None, :])[0])
 
 
+def stored_model(data: dict, expected: tuple[str, ...]) -> LinearModel | TreeEnsemble:
+    """A model as the training scripts store it: trees where it has them, else a linear model."""
+    kind = TreeEnsemble if "trees" in data else LinearModel
+    return kind.from_dict(data, expected)
+
+
 def load(folder: Traversable | Path) -> AnswerModels:
     ranker = json.loads((folder / RANKER_FILE).read_text(encoding="utf-8"))
     verifier = json.loads((folder / VERIFIER_FILE).read_text(encoding="utf-8"))
-    kind = TreeEnsemble if "trees" in verifier["model"] else LinearModel
-    calibrated = Calibrated(kind.from_dict(verifier["model"], VERIFIER_FEATURES),
+    calibrated = Calibrated(stored_model(verifier["model"], VERIFIER_FEATURES),
                             float(verifier["calibration"]["slope"]), float(verifier["calibration"]["intercept"]))
     return AnswerModels(TreeEnsemble.from_dict(ranker, FEATURES), calibrated, float(verifier["threshold"]),
                         verifier["about"])

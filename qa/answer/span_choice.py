@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer.models import LinearModel, TreeEnsemble
+from qa.answer.models import LinearModel, TreeEnsemble, stored_model
 from qa.answer.question import ANSWER_TYPES, Question
 from qa.answer.spans import CLAUSE_BREAK, slot_sides, slot_span, typed_candidates
 from qa.text.bigrams import char_bigrams
@@ -121,9 +121,7 @@ def bundled() -> SpanModel:
 
 
 def _from_stored(text: str) -> SpanModel:
-    stored = json.loads(text)
-    kind = TreeEnsemble if "trees" in stored["model"] else LinearModel
-    return kind.from_dict(stored["model"], SPAN_FEATURES)
+    return stored_model(json.loads(text)["model"], SPAN_FEATURES)
 
 
 def best_span(tagged: Tagged, question: Question, model: SpanModel | None = None) -> str | None:
