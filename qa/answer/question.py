@@ -14,6 +14,7 @@ from qa.text.lexicon import (
     CURRENCY_UNITS,
     ERA_NAMES,
     GENERIC_ROLES,
+    HAN_DIGITS,
     INTERCHANGEABLE_UNITS,
     MEASURE_WORDS,
     PERSON_NOUN_ENDINGS,
@@ -36,7 +37,8 @@ _CENTURY = r"几世纪|哪一?个?世纪"
 
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("list", re.compile(r"哪些|哪几|有什么|which (?:\w+ )?(?:are|were)|what are|list")),
+    # 哪三个地方 asks for three of them, as 哪几个 asks for some.
+    ("list", re.compile(rf"哪些|哪几|哪(?!一)[{HAN_DIGITS}]|有什么|which (?:\w+ )?(?:are|were)|what are|list")),
     ("date", re.compile(
         rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪一?个月|什么时间|日期|{_YEAR}|{_CENTURY}"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
@@ -46,10 +48,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"谁|何人|哪一?位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"
         r"|who\b|whom\b")),
     # 在哪 asks where, 在哪个公众号 asks which one; 重要性在于哪里 asks what, not where. 哪一个 is 哪个 as
-    # Taiwan writes it (DRCD: a quarter of its questions).
+    # Taiwan writes it (DRCD: a quarter of its questions), and so is 哪一 before a noun (哪一州, 哪一地區).
     ("place", re.compile(
         r"(?<!在于)(?:哪里|哪儿)|(?<!在于)在哪(?!一?[个家款部本首支所项种条位])|何地|何处|什么地方"
-        r"|哪一?个(?:省|市|区|县|国家|城市|地方|工地|驿站|村|镇)|哪一?座|哪一?国"
+        r"|哪一?个?(?:省|市|区|县|州|国家|城市|地方|地区|工地|驿站|村|镇)|哪一?座|哪一?国"
         r"|where\b")),
     ("name", re.compile(r"哪一?[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),

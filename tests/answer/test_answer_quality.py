@@ -54,10 +54,15 @@ def test_a_list_written_out_in_one_sentence_is_quoted_alone(seed_qa):
     lists = [item for item in load_items(SEED_DEV) if item.type == "list"]
     assert len(lists) == 3
     for item in lists:
-        result = seed_qa.ask(item.question)
-        assert result.answerable and len(result.citations) == 1
-        assert all(answer in result.citations[0].quote for answer in item.answers)
-        assert "、" in result.citations[0].quote
+        # Asked for as many items as there are (哪几个 → 哪三个, 哪些 → 哪四种), it is the same list question.
+        count = "零一二三四五六七八九"[len(item.answers)]
+        counted = item.question.replace("哪几", "哪" + count).replace("哪些", f"哪{count}种")
+        for wording in (item.question, counted):
+            assert analyze(wording).answer_type == "list"
+            result = seed_qa.ask(wording)
+            assert result.answerable and len(result.citations) == 1
+            assert all(answer in result.citations[0].quote for answer in item.answers)
+            assert "、" in result.citations[0].quote
 
 
 @pytest.mark.parametrize("wording", ["密云区劳模体检包括哪些项目？", "密云区劳模体检项目有哪些？"])
@@ -93,6 +98,10 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("他在哪一个月出生？", "date"),
     ("海因里希·约翰·李凯尔特是哪国人？", "place"),  # which country, as 哪个国家
     ("摩加迪休是哪一國家的主要海港？", "place"),
+    ("卡卡啄羊鹦鹉分布于哪一地區？", "place"),  # 哪一 before a noun is 哪个 too
+    ("他来自美国哪个州？", "place"),
+    ("布袋线位于台湾哪两个地区之间？", "list"),  # a count of items asked is a list
+    ("江津区有哪三个地方获奖？", "list"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
