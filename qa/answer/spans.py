@@ -58,7 +58,7 @@ _QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLO
 _PLACE_SUFFIX = re.compile(
     r"(?:省|市|区|县|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
     r"山|山脉|洞|城|站|机场|大学|学院|医院|公园|寺|宫)$")
-_NAME_JOINER = "·•"
+_NAME_JOINER = "·•‧・"
 # jieba's person tags: Chinese names, transliterated ones, and foreign given+family names.
 _NAME_FLAGS = ("nr", "nrt", "nrfg")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ ·.-][A-Z][a-z]+)+(?![A-Za-z])")
@@ -121,15 +121,9 @@ def _people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     for index, (word, flag, start) in enumerate(words):
         if flag not in _NAME_FLAGS or start < covered:
             continue
-        first, last = index, index
-        # Transliterated minority names (如克亚木·麦提赛地) come out of jieba in pieces around
-        # the "·": take the whole run of name-like pieces on both sides of it.
-        while last + 2 < len(words) and words[last + 1][0] in _NAME_JOINER and _namelike(words[last + 2]):
-            last += 2
-            while last + 1 < len(words) and words[last + 1][1] in ("nr", "nz", "ng"):
-                last += 1
+        first, last = index, _name_end(words, index)
         if last > index:
-            while first > 0 and len(words[first - 1][0]) == 1 and words[first - 1][1] not in _FUNCTION_FLAGS:
+            while first > 0 and len(words[first - 1][0]) == 1 and words[first - 1][1] in _NAME_PIECE_FLAGS:
                 first -= 1
         elif len(word) < 2:
             continue
@@ -138,7 +132,28 @@ def _people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     return spans
 
 
+def _name_end(words: tuple[Word, ...], last: int) -> int:
+    """The last piece of the name that begins at ``words[last]``. jieba cuts a transliterated name into
+    pieces, tagged as names (凯瑟琳 贝尔, 诺森 三世, 陈家 欣) or as anything else around a "·" (施陶丁 格,
+    奥沙利 文, 塞 波斯 汀 of 阿贝·塞波斯汀): the run of such pieces is one name."""
+    while True:
+        if last + 1 < len(words) and (words[last + 1][1] in _NAME_FLAGS or _REGNAL.fullmatch(words[last + 1][0])):
+            last += 1
+        elif (last + 2 < len(words) and words[last + 1][0] in _NAME_JOINER and _HAN_START.match(words[last + 2][0])
+              and words[last + 2][1] not in _FUNCTION_FLAGS - {"m"}):
+            last += 2
+            while (last + 1 < len(words) and words[last + 1][1] in _NAME_PIECE_FLAGS
+                   and _HAN_START.match(words[last + 1][0])):
+                last += 1
+        else:
+            return last
+
+
 _FUNCTION_FLAGS = {"p", "uj", "ul", "d", "c", "x", "r", "f", "m"}
+# What a piece of a name after its "·" may be tagged, and the regnal number that ends a ruler's (三世).
+_NAME_PIECE_FLAGS = {*_NAME_FLAGS, "nz", "ns", "ng", "j"}
+_REGNAL = re.compile(r"[一二三四五六七八九十]+世")
+_HAN_START = re.compile(r"[\u4e00-\u9fff]")
 _NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng"}
 
 
@@ -149,10 +164,6 @@ _PEOPLE_SUFFIX = re.compile(r"(?:员|工|者|模|师|手|户|兵|警|民|众|属
 def _groups_of_people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     return [(start, start + len(word)) for word, flag, start in words
             if flag in ("n", "nz", "j") and len(word) > 1 and _PEOPLE_SUFFIX.search(word)]
-
-
-def _namelike(word: Word) -> bool:
-    return word[1] in ("nr", "nz", "ng", "n") and bool(re.match(r"[\u4e00-\u9fff]", word[0]))
 
 
 def _places(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:

@@ -120,6 +120,19 @@ def test_the_indefinite_article_is_no_count():
     assert found == ["20项"]
 
 
+@pytest.mark.parametrize(("sentence", "person"), [
+    ("他是盖瑞·马歇尔的儿子。", "盖瑞·马歇尔"),  # the verb before a name is not part of it
+    ("创始人为阿贝·塞波斯汀，1928年创立。", "阿贝·塞波斯汀"),  # pieces tagged as verbs and places after the ·
+    ("德国作家埃利希·克斯特纳1949年出版此书。", "埃利希·克斯特纳"),
+    ("由戴安‧杰克森主持。", "戴安‧杰克森"),  # the hyphenation point as the joiner
+    ("同一个人凯瑟琳贝尔扮演。", "凯瑟琳贝尔"),  # adjacent pieces both tagged as names
+    ("1215年，教宗诺森三世批准了该会。", "诺森三世"),  # a ruler's regnal number
+])
+def test_a_transliterated_name_jieba_cuts_in_pieces_is_one_candidate(sentence, person):
+    found = [sentence[start:end] for start, end in candidates(tag(sentence), "person")]
+    assert person in found and not any(person in other and other != person for other in found)
+
+
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
     terms = ("瓦格", "格兰", "开辟")
     topical, support = coverage(terms, [1.0, 1.0, 1.0], "该路开辟于1789年", "", "瓦格兰大街")
