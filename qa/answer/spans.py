@@ -56,7 +56,7 @@ DATE = re.compile(
 )
 _QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLOSERS}]")
 _PLACE_SUFFIX = re.compile(
-    r"(?:省|市|区|县|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
+    r"(?:省|市|区|县|郡|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
     r"山|山脉|洞|城|站|机场|大学|学院|医院|公园|寺|宫)$")
 _NAME_JOINER = "·•‧・"
 # jieba's person tags: Chinese names, transliterated ones, and foreign given+family names.
@@ -167,14 +167,17 @@ def _groups_of_people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
 
 
 def _places(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
-    """Runs of nominal words that end in a place word (ns/nt, or a 省/市/区/工地-like suffix)."""
+    """Runs of nominal words that end in a place word (ns/nt, or a 省/市/区/工地-like suffix). A
+    transliterated or little-known name is often tagged as a person's (英国 伯明罕, 台中市 沙鹿): it continues
+    a run (it does not begin one: 座落 is tagged so too), and a 市 or 区 that jieba keeps apart after it
+    (伯明罕 市) ends the place."""
     spans: list[tuple[int, int]] = []
     run: list[Word] = []
     for word in [*words, ("。", "x", length)]:
-        if word[1] in _NOMINAL_FLAGS or _is_place(word):
+        if word[1] in _NOMINAL_FLAGS or (run and word[1] in _NAME_FLAGS) or _is_place(word):
             run.append(word)
             continue
-        while run and not _is_place(run[-1]):
+        while run and not (_is_place(run[-1]) or (len(run) > 1 and _PLACE_SUFFIX.fullmatch(run[-1][0]))):
             run.pop()
         if run:
             spans.append((run[0][2], run[-1][2] + len(run[-1][0])))

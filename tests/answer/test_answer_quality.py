@@ -133,6 +133,16 @@ def test_a_transliterated_name_jieba_cuts_in_pieces_is_one_candidate(sentence, p
     assert person in found and not any(person in other and other != person for other in found)
 
 
+@pytest.mark.parametrize(("sentence", "place"), [
+    ("该公司1880年在英国伯明罕市创立。", "英国伯明罕市"),  # a name tagged as a person's, then 市 on its own
+    ("总部位于台中市沙鹿区，并设有分公司。", "台中市沙鹿区"),
+    ("总部位于纽约市哈林区。", "纽约市哈林区"),
+    ("行政区，位于台北州基隆郡。", "台北州基隆郡"),
+])
+def test_a_place_runs_to_its_last_place_word(sentence, place):
+    assert place in [sentence[start:end] for start, end in candidates(tag(sentence), "place")]
+
+
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
     terms = ("瓦格", "格兰", "开辟")
     topical, support = coverage(terms, [1.0, 1.0, 1.0], "该路开辟于1789年", "", "瓦格兰大街")
