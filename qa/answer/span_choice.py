@@ -21,7 +21,7 @@ import numpy as np
 
 from qa.answer.models import LinearModel, TreeEnsemble, stored_model
 from qa.answer.question import ANSWER_TYPES, Question
-from qa.answer.spans import CLAUSE_BREAK, slot_sides, slot_span, typed_candidates
+from qa.answer.spans import CLAUSE_BREAK, slot_sides, slot_span, typed_candidates, unsaid
 from qa.text.bigrams import char_bigrams
 from qa.text.lexicon import COPULAS, QUOTE_PAIRS, TOTAL_WORDS, alternation
 from qa.text.normalize import normalize
@@ -51,8 +51,7 @@ def span_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]]
     asked = normalize(question.text)
     kept: list[tuple[int, int]] = []
     for start, end in dict.fromkeys(typed_candidates(tagged, question)):
-        text = tagged.text[start:end].strip()
-        if text and normalize(text) not in asked:
+        if unsaid(tagged.text[start:end], asked):
             kept.append((start, end))
     return kept
 
@@ -101,9 +100,11 @@ def span_features(tagged: Tagged, question: Question, spans: list[tuple[int, int
 
 
 def _enclosed(form: str, start: int, end: int) -> bool:
-    """Whether the candidate stands inside a quote pair or brackets: 《SOUL EATER》, “辽宁舰”."""
-    closer = _CLOSER_OF.get(form[start - 1:start])
-    return closer is not None and form[end:end + 1] == closer
+    """Whether the candidate stands inside a quote pair or brackets, or is a title with its marks: “辽宁舰”,
+    《SOUL EATER》."""
+    outside, inside = _CLOSER_OF.get(form[start - 1:start]), _CLOSER_OF.get(form[start:start + 1])
+    return (outside is not None and form[end:end + 1] == outside) or (
+        inside is not None and end - start > 2 and form[end - 1:end] == inside)
 
 
 SpanModel = LinearModel | TreeEnsemble

@@ -35,6 +35,8 @@ PAIR_OPENERS = "".join(pair[0] for pair in QUOTE_PAIRS)
 # Marks that quote a title or a term (《人民日报》, “工会驿站”).
 QUOTE_OPENERS = "“「《"
 QUOTE_CLOSERS = "”」》"
+# The marks of a title: part of how the title is written (an answer quotes 《哈姆雷特》, not 哈姆雷特).
+TITLE_MARKS = "《》"
 # Marks that never open a line of print (行首禁则: the stops and commas, closing quotes and brackets), so
 # a line opening on one carries on the line above it; the full-width full stop ． is how some typesetting
 # prints 。.

@@ -143,6 +143,15 @@ def test_a_place_runs_to_its_last_place_word(sentence, place):
     assert place in [sentence[start:end] for start, end in candidates(tag(sentence), "place")]
 
 
+def test_a_title_keeps_its_marks_and_a_quoted_term_loses_them():
+    sentence = "他主演的电影《英雄本色》被称为“港产片”的代表。"
+    found = [sentence[start:end] for start, end in candidates(tag(sentence), "name")]
+    assert "《英雄本色》" in found and "港产片" in found
+    assert best_span(tag(sentence), analyze("他主演了哪部电影？")) == "《英雄本色》"
+    # The question that names the title without its marks already says it.
+    assert fitting(tag("《雷雨》是一部话剧。"), analyze("雷雨是哪一种作品？"))[1] is False
+
+
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
     terms = ("瓦格", "格兰", "开辟")
     topical, support = coverage(terms, [1.0, 1.0, 1.0], "该路开辟于1789年", "", "瓦格兰大街")
