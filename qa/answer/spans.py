@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from qa.answer.question import CLAUSE_BREAKS, Question
 from qa.text.lexicon import (
@@ -59,6 +60,10 @@ _QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLO
 _PLACE_SUFFIX = re.compile(
     r"(?:省|市|区|县|郡|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
     r"山|山脉|洞|城|站|机场|大学|学院|医院|公园|寺|宫)$")
+# What an organisation's name ends in (科乐美集团, 汉弥顿出版社, 爱荷华大学).
+_ORGANISATION_SUFFIX = re.compile(
+    r"(?:公司|集团|会社|出版社|报社|通讯社|大学|学院|中学|小学|学校|俱乐部|球会|银行|电视台|电台|协会|学会|委员会|"
+    r"研究所|研究院|基金会|乐团|剧团|乐队|球队|工作室|博物馆|图书馆|事务所|医院)$")
 _NAME_JOINER = "·•‧・"
 # jieba's person tags: Chinese names, transliterated ones, and foreign given+family names.
 _NAME_FLAGS = ("nr", "nrt", "nrfg")
@@ -87,7 +92,7 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
         return _places(words, len(sentence)) + _quoted(sentence)
     if answer_type == "name":
         # 叫什么名字 asks for a person's name as often as for a thing's.
-        return _quoted(sentence) + _proper_nouns(words) + _people(words)
+        return _quoted(sentence) + _organisations(words, len(sentence)) + _proper_nouns(words) + _people(words)
     if answer_type == "factoid":
         return _quoted(sentence)
     return []
@@ -179,13 +184,26 @@ def _places(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
     transliterated or little-known name is often tagged as a person's (英国 伯明罕, 台中市 沙鹿): it continues
     a run (it does not begin one: 座落 is tagged so too), and a 市 or 区 that jieba keeps apart after it
     (伯明罕 市) ends the place."""
+    return _runs(words, length, _is_place, lambda run: _is_place(run[-1]) or (
+        len(run) > 1 and _PLACE_SUFFIX.fullmatch(run[-1][0]) is not None), names_begin=False)
+
+
+def _organisations(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
+    """Runs of nominal words that end in an organisation's word (日本 科乐美 集团, 东宝 电影 公司): the name
+    before 公司 or 大学 is often one jieba does not know, tagged as a person's, and it may begin the run."""
+    return _runs(words, length, _is_organisation, lambda run: _is_organisation(run[-1]), names_begin=True)
+
+
+def _runs(words: tuple[Word, ...], length: int, joins: Callable[[Word], bool],
+          ends: Callable[[list[Word]], bool], names_begin: bool) -> list[tuple[int, int]]:
+    """Runs of nominal words (and of words that ``joins`` lets in), each cut back to where ``ends`` holds."""
     spans: list[tuple[int, int]] = []
     run: list[Word] = []
     for word in [*words, ("。", "x", length)]:
-        if word[1] in _NOMINAL_FLAGS or (run and word[1] in _NAME_FLAGS) or _is_place(word):
+        if word[1] in _NOMINAL_FLAGS or ((run or names_begin) and word[1] in _NAME_FLAGS) or joins(word):
             run.append(word)
             continue
-        while run and not (_is_place(run[-1]) or (len(run) > 1 and _PLACE_SUFFIX.fullmatch(run[-1][0]))):
+        while run and not ends(run):
             run.pop()
         if run:
             spans.append((run[0][2], run[-1][2] + len(run[-1][0])))
@@ -195,6 +213,10 @@ def _places(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
 
 def _is_place(word: Word) -> bool:
     return word[1] in ("ns", "nt") or (len(word[0]) >= 2 and _PLACE_SUFFIX.search(word[0]) is not None)
+
+
+def _is_organisation(word: Word) -> bool:
+    return len(word[0]) >= 2 and _ORGANISATION_SUFFIX.search(word[0]) is not None
 
 
 def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]]:

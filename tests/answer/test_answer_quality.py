@@ -152,6 +152,15 @@ def test_a_title_keeps_its_marks_and_a_quoted_term_loses_them():
     assert fitting(tag("《雷雨》是一部话剧。"), analyze("雷雨是哪一种作品？"))[1] is False
 
 
+@pytest.mark.parametrize(("sentence", "organisation"), [
+    ("该片由东宝电影公司出品。", "东宝电影公司"),  # the name jieba does not know is tagged as a person's
+    ("他在美国爱荷华大学取得硕士学位。", "美国爱荷华大学"),
+    ("1970年在汉弥顿出版社出版。", "汉弥顿出版社"),
+])
+def test_an_organisation_runs_to_the_word_that_says_what_it_is(sentence, organisation):
+    assert organisation in [sentence[start:end] for start, end in candidates(tag(sentence), "name")]
+
+
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
     terms = ("瓦格", "格兰", "开辟")
     topical, support = coverage(terms, [1.0, 1.0, 1.0], "该路开辟于1789年", "", "瓦格兰大街")
