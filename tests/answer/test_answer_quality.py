@@ -153,7 +153,7 @@ def test_a_title_keeps_its_marks_and_a_quoted_term_loses_them():
 
 
 @pytest.mark.parametrize(("sentence", "organisation"), [
-    ("该片由东宝电影公司出品。", "东宝电影公司"),  # the name jieba does not know is tagged as a person's
+    ("该片是东宝电影公司首部出品。", "东宝电影公司"),  # the name jieba does not know is tagged as a person's
     ("他在美国爱荷华大学取得硕士学位。", "美国爱荷华大学"),
     ("1970年在汉弥顿出版社出版。", "汉弥顿出版社"),
 ])
