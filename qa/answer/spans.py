@@ -41,17 +41,22 @@ NUMBER = re.compile(
     rf"(?:{alternation(BOUND_WORDS + TOTAL_WORDS)})?"
     rf"(?:{_FRACTION_WORDS.pattern}|第?(?:{_RATIO}|{_FRACTION}|{_DIGITS}|{_HAN_DIGITS}){_MAGNITUDE}{_UNITS}?)(?:以上|左右|多)?"
 )
+# A year before or of the common era (公元前322年), and the part of a decade or century (初期, 后期, 中叶).
+_ERA = rf"(?:{alternation(ERA_NAMES)}前?)?"
+_PART = r"(?:初|中|末|前|后)?(?:期|叶)?"
 DATE = re.compile(
     # A year of an era in Han numerals (民国七十一年, 公元元年).
     rf"{alternation(ERA_NAMES)}(?:元|[{HAN_DIGITS}]+)年"
-    rf"|(?:{_DIGITS}|[〇零一二三四五六七八九]{{4}})年(?:{_DIGITS}|[一二三四五六七八九十]+)月"
+    rf"|{_ERA}(?:{_DIGITS}|[〇零一二三四五六七八九]{{4}})年(?:{_DIGITS}|[一二三四五六七八九十]+)月"
     rf"(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
-    rf"|(?:{_DIGITS})年(?:{_DIGITS})月|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
-    rf"|{_DIGITS}年"
+    rf"|{_ERA}(?:{_DIGITS})年(?:{_DIGITS})月|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:{_DIGITS}|[一二三四五六七八九十]+)[日号]"
+    # A decade and a year's season are one date (1970年代, 1998年秋), not a year with a word after it (2008年冬奥会
+    # is a year).
+    rf"|{_DIGITS}年代{_PART}|{_ERA}{_DIGITS}年(?:[春夏秋冬](?:[季天]|(?![\u4e00-\u9fff])))?"
     # A month alone dates a yearly event (每年6月或7月繁殖).
     rf"|(?:{_DIGITS}|[一二三四五六七八九十]+)月(?:份|初|中旬|上旬|下旬|底)?"
-    # Centuries, decades, dynasties and seasons date events as well as a calendar date does.
-    rf"|(?:{_DIGITS}|[一二三四五六七八九十]+)世纪(?:{_DIGITS}年代)?(?:初|中|末)?(?:期|叶)?|{_DIGITS}年代"
+    # Centuries, dynasties and seasons date events as well as a calendar date does.
+    rf"|(?:{_DIGITS}|[一二三四五六七八九十]+)世纪(?:{_DIGITS}年代)?{_PART}"
     r"|(?:夏|商|周|秦|西汉|东汉|汉|三国|西晋|东晋|晋|南北朝|隋|唐|五代|北宋|南宋|宋|辽|金|元|明|清)(?:朝|代)"
     r"(?:初年|末年|初期|末期|中期|时期)?|春秋(?:时期)?|战国(?:时期)?"
     r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"

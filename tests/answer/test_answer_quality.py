@@ -161,6 +161,17 @@ def test_an_organisation_runs_to_the_word_that_says_what_it_is(sentence, organis
     assert organisation in [sentence[start:end] for start, end in candidates(tag(sentence), "name")]
 
 
+@pytest.mark.parametrize(("sentence", "dates"), [
+    ("自卫队于1970年代建造。", ["1970年代"]),
+    ("他在1998年秋，来到北京。", ["1998年秋"]),
+    ("北京2008年冬奥会的筹备", ["2008年"]),  # 冬 of 冬奥会 is no season
+    ("战役发生在公元前322年七月。", ["公元前322年", "七月"]),
+    ("在20世纪90年代后期，旅游业兴起。", ["20世纪90年代后期"]),
+])
+def test_a_decade_a_season_and_an_era_are_part_of_the_date(sentence, dates):
+    assert [sentence[start:end] for start, end in candidates(tag(sentence), "date")] == dates
+
+
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
     terms = ("瓦格", "格兰", "开辟")
     topical, support = coverage(terms, [1.0, 1.0, 1.0], "该路开辟于1789年", "", "瓦格兰大街")
