@@ -29,7 +29,7 @@ from qa.text.tagging import Tagged, Word, tag
 from qa.text.tokens import asked_about
 
 # 3,724 and 7.14; a range (10-18公分, 9至10月) reads as one quantity.
-_DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
+_DIGITS = r"[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?(?:[-–—~～至到][0-9０-９]+(?:[.．][0-9０-９]+)?)?"
 _HAN_DIGITS = rf"[{HAN_DIGITS}]+"
 _MAGNITUDE = r"(?:多|余)?[万亿千百]*(?:多|余)?"
 _UNITS = rf"(?:{alternation((*QUANTITY_UNITS, *CURRENCY_UNITS))}|\s?{alternation(LATIN_UNITS)}(?![a-z]))"

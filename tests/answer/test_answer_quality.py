@@ -114,6 +114,15 @@ def test_counts_in_han_numerals_match_counts_in_digits():
     assert "3年" in match_form("近3年来,全省工会提供小额贷款19.75亿元")
 
 
+@pytest.mark.parametrize(("sentence", "quantity"), [
+    ("电力工人在500千伏同乐变电站进行智能巡视检查。", "500千伏"),  # had been cut 500千
+    ("植株高50—100厘米。", "50—100厘米"),  # a range written with an em dash
+    ("每日生产大约600万桶。", "约600万桶"),
+])
+def test_a_quantity_keeps_its_physical_unit(sentence, quantity):
+    assert [sentence[start:end] for start, end in candidates(tag(sentence), "number")] == [quantity]
+
+
 def test_the_indefinite_article_is_no_count():
     sentence = "发展服务消费是一项长期性工作，意见提出20项重点任务。"
     found = [sentence[start:end] for start, end in candidates(tag(sentence), "number")]
