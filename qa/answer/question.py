@@ -34,13 +34,15 @@ from qa.text.tokens import keywords
 # Which year (西元几年, 几几年) and which century (几世纪): dates, not counts of years or centuries.
 _YEAR = rf"{alternation(ERA_NAMES)}几年|几几年"
 _CENTURY = r"几世纪|哪一?个?世纪"
+# Which dynasty, decade or age: answered by a date-like span (宋朝, 1990年代, 白垩纪晚期), as 哪个世纪 is.
+_ERA_ASKED = r"(?:哪一?个?|什么)(?:朝代|年代|时代)"
 
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 哪三个地方 asks for three of them, as 哪几个 asks for some.
     ("list", re.compile(rf"哪些|哪几|哪(?!一)[{HAN_DIGITS}]|有什么|which (?:\w+ )?(?:are|were)|what are|list")),
     ("date", re.compile(
-        rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪一?个月|什么时间|日期|{_YEAR}|{_CENTURY}"
+        rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪一?个月|什么时间|日期|{_YEAR}|{_CENTURY}|{_ERA_ASKED}"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
     ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远"
                           r"|how (?:many|much|long|old|far|large|tall|high|wide|deep|heavy)")),
@@ -51,7 +53,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # Taiwan writes it (DRCD: a quarter of its questions), and so is 哪一 before a noun (哪一州, 哪一地區).
     ("place", re.compile(
         r"(?<!在于)(?:哪里|哪儿)|(?<!在于)在哪(?!一?[个家款部本首支所项种条位])|何地|何处|什么地方"
-        r"|哪一?个?(?:省|市|区|县|州|国家|城市|地方|地区|工地|驿站|村|镇)|哪一?座|哪一?国"
+        r"|哪一?个?(?:省|市|区|县|州|洲|大洲|半岛|国家|城市|地方|地区|工地|驿站|村|镇)|哪一?座|哪一?国"
         r"|where\b")),
     ("name", re.compile(r"哪一?[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),

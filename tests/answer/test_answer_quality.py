@@ -102,6 +102,9 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("他来自美国哪个州？", "place"),
     ("布袋线位于台湾哪两个地区之间？", "list"),  # a count of items asked is a list
     ("江津区有哪三个地方获奖？", "list"),
+    ("李希烈是哪个朝代的人？", "date"),  # which dynasty, decade or age: a date-like answer
+    ("这种恐龙生存在什么时代？", "date"),
+    ("研究所位于澳大利亚的哪个洲？", "place"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
@@ -176,8 +179,9 @@ def test_an_organisation_runs_to_the_word_that_says_what_it_is(sentence, organis
     ("北京2008年冬奥会的筹备", ["2008年"]),  # 冬 of 冬奥会 is no season
     ("战役发生在公元前322年七月。", ["公元前322年", "七月"]),
     ("在20世纪90年代后期，旅游业兴起。", ["20世纪90年代后期"]),
+    ("楚昭辅是北宋的大臣。", ["北宋"]),  # a dynasty named in two characters needs no 朝
 ])
-def test_a_decade_a_season_and_an_era_are_part_of_the_date(sentence, dates):
+def test_a_decade_a_season_an_era_and_a_dynasty_are_dates(sentence, dates):
     assert [sentence[start:end] for start, end in candidates(tag(sentence), "date")] == dates
 
 
