@@ -13,6 +13,7 @@ from qa.text.lexicon import (
     CURRENCY_UNITS,
     ERA_NAMES,
     FRACTION_WORDS,
+    GEOLOGIC_PERIODS,
     HAN_DIGITS,
     LATIN_UNITS,
     LENGTH_UNITS,
@@ -61,6 +62,7 @@ DATE = re.compile(
     r"(?:初年|末年|初期|末期|中期|时期)?|春秋(?:时期)?|战国(?:时期)?"
     # A dynasty named in two characters or more needs no 朝 (北宋, 西周).
     r"|(?:西周|东周|西汉|东汉|西晋|东晋|北宋|南宋|五代十国)(?:初年|末年|初期|末期|中期|时期)?"
+    rf"|{alternation(GEOLOGIC_PERIODS)}(?:早期|中期|晚期|初期|末期)?"
     r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"
 )
 _QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLOSERS}]")

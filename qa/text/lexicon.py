@@ -73,6 +73,10 @@ TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
 TIME_UNIT_WORDS = ("年轻", "年级", "年龄", "天气", "天然", "天文")
 # Calendar eras: an era before 几年 asks which year (西元幾年, 民国几年), not how many.
 ERA_NAMES = ("公元", "西元", "民国", "纪元", "公历")
+# The geological periods, which date what lived in them (白垩纪晚期) as a dynasty dates a reign.
+GEOLOGIC_PERIODS = tuple(
+    "寒武纪 奥陶纪 志留纪 泥盆纪 石炭纪 二叠纪 三叠纪 侏罗纪 白垩纪 古近纪 新近纪 第四纪 "
+    "古新世 始新世 渐新世 中新世 上新世 更新世 全新世".split())
 # Units written in Latin letters, as text normalised to lower case has them (km² is km2 after NFKC); a
 # number takes one only where no letter follows (5mil is not 5 m).
 LATIN_AREA_UNITS = ("km2", "m2", "ha")

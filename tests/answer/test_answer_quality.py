@@ -180,6 +180,7 @@ def test_an_organisation_runs_to_the_word_that_says_what_it_is(sentence, organis
     ("战役发生在公元前322年七月。", ["公元前322年", "七月"]),
     ("在20世纪90年代后期，旅游业兴起。", ["20世纪90年代后期"]),
     ("楚昭辅是北宋的大臣。", ["北宋"]),  # a dynasty named in two characters needs no 朝
+    ("它生存于白垩纪晚期的北美洲。", ["白垩纪晚期"]),  # a geological period dates what lived in it
 ])
 def test_a_decade_a_season_an_era_and_a_dynasty_are_dates(sentence, dates):
     assert [sentence[start:end] for start, end in candidates(tag(sentence), "date")] == dates
