@@ -162,7 +162,7 @@ def _name_end(words: tuple[Word, ...], last: int) -> int:
         if last + 1 < len(words) and (words[last + 1][1] in _NAME_FLAGS or _REGNAL.fullmatch(words[last + 1][0])):
             last += 1
         elif (last + 2 < len(words) and words[last + 1][0] in _NAME_JOINER and _HAN_START.match(words[last + 2][0])
-              and words[last + 2][1] not in _FUNCTION_FLAGS - {"m"}):
+              and words[last + 2][1] not in _NOT_AFTER_JOINER):
             last += 2
             while (last + 1 < len(words) and words[last + 1][1] in _NAME_PIECE_FLAGS
                    and _HAN_START.match(words[last + 1][0])):
@@ -172,6 +172,9 @@ def _name_end(words: tuple[Word, ...], last: int) -> int:
 
 
 _FUNCTION_FLAGS = {"p", "uj", "ul", "d", "c", "x", "r", "f", "m"}
+# What the piece after a name's "·" is not: a function word (a syllable tagged as a numeral, 克 of 埃利希·克斯特纳,
+# is a piece).
+_NOT_AFTER_JOINER = _FUNCTION_FLAGS - {"m"}
 # What a piece of a name after its "·" may be tagged, and the regnal number that ends a ruler's (三世).
 _NAME_PIECE_FLAGS = {*_NAME_FLAGS, "nz", "ns", "ng", "j"}
 _REGNAL = re.compile(r"[一二三四五六七八九十]+世")
