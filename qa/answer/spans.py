@@ -180,6 +180,10 @@ _NAME_PIECE_FLAGS = {*_NAME_FLAGS, "nz", "ns", "ng", "j"}
 _REGNAL = re.compile(r"[一二三四五六七八九十]+世")
 _HAN_START = re.compile(r"[\u4e00-\u9fff]")
 _NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng"}
+# What the noun a name question asks one of may be tagged (not a count, an attribute or an adjective).
+_HEAD_FLAGS = _NOMINAL_FLAGS - {"m", "a", "b"}
+# The words before it that say which one (兰潭 of 兰潭水库): nominal words and names, not counts.
+_NAMING_FLAGS = (_NOMINAL_FLAGS - {"m"}) | set(_NAME_FLAGS)
 
 
 # 谁 in news is as often a group (为劳模体检, 帮助农民工) as one named person.
@@ -243,7 +247,32 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
         found = [(start, end) for start, end in found if _unit_of(sentence[start:end]) in question.units]
     if question.role and question.role not in sentence:
         return []
+    if question.answer_type == "name" and (noun := _asked_noun(question.slot[1])):
+        found += _named_kind(tagged.words, noun)
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _asked_noun(after: str) -> str | None:
+    """The noun a name question asks one of: the word after its asking phrase (哪一个[水库], 哪种[艺术]形式).
+    The first word measured better than the last of the nouns there (173 against 167 of CMRC train's
+    name answers a candidate): 足球 of 哪个足球俱乐部 still finds 摩纳哥足球俱乐部 as a nominal run."""
+    words = tag(after).words if after else ()
+    return words[0][0] if words and words[0][1] in _HEAD_FLAGS else None
+
+
+def _named_kind(words: tuple[Word, ...], noun: str) -> list[tuple[int, int]]:
+    """The asked noun with the words that name which one it is before it (兰潭 水库 for 哪个水库, 岛原 半岛)."""
+    spans: list[tuple[int, int]] = []
+    for index, (word, _, start) in enumerate(words):
+        if not word.endswith(noun):
+            continue
+        first = index
+        while first > 0 and (words[first - 1][1] in _NAMING_FLAGS):
+            first -= 1
+        if first < index or len(word) > len(noun):
+            spans.append((words[first][2], start + len(word)))
+    return spans
 
 
 def fitting(tagged: Tagged, question: Question) -> tuple[int, bool, float]:

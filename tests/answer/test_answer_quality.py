@@ -9,7 +9,7 @@ from qa.answer.crosslingual import pinyin_names
 from qa.answer.features import coverage
 from qa.answer.question import analyze
 from qa.answer.span_choice import best_span
-from qa.answer.spans import candidates, fitting, mentions
+from qa.answer.spans import candidates, fitting, mentions, typed_candidates
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
@@ -184,6 +184,15 @@ def test_an_organisation_runs_to_the_word_that_says_what_it_is(sentence, organis
 ])
 def test_a_decade_a_season_an_era_and_a_dynasty_are_dates(sentence, dates):
     assert [sentence[start:end] for start, end in candidates(tag(sentence), "date")] == dates
+
+
+def test_which_one_of_a_kind_is_the_kind_with_the_words_that_name_it():
+    # 哪个变电站 is answered by the 变电站 the sentence names; the span had been 500千伏同乐 (no typed candidate).
+    sentence = "8月9日，电力工人在500千伏同乐变电站进行智能巡视检查。"
+    assert best_span(tag(sentence), analyze("电力工人在哪个变电站进行智能巡视检查？")) == "同乐变电站"
+    sentence = "他在1997年加盟法国的摩纳哥足球俱乐部。"
+    found = typed_candidates(tag(sentence), analyze("他在1997年加盟了哪个足球俱乐部？"))
+    assert "摩纳哥足球俱乐部" in [sentence[start:end] for start, end in found]
 
 
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
