@@ -247,14 +247,14 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
         found = [(start, end) for start, end in found if _unit_of(sentence[start:end]) in question.units]
     if question.role and question.role not in sentence:
         return []
-    if question.answer_type == "name" and (noun := _asked_noun(question.slot[1])):
+    if question.answer_type in ("name", "factoid") and (noun := _asked_noun(question.slot[1])):
         found += _named_kind(tagged.words, noun)
     return found
 
 
 @functools.lru_cache(maxsize=4096)
 def _asked_noun(after: str) -> str | None:
-    """The noun a name question asks one of: the word after its asking phrase (哪一个[水库], 哪种[艺术]形式).
+    """The noun a name or untyped question asks one of: the word after its asking phrase (哪一个[水库], 什么[车站]).
     The first word measured better than the last of the nouns there (173 against 167 of CMRC train's
     name answers a candidate): 足球 of 哪个足球俱乐部 still finds 摩纳哥足球俱乐部 as a nominal run."""
     words = tag(after).words if after else ()

@@ -193,6 +193,10 @@ def test_which_one_of_a_kind_is_the_kind_with_the_words_that_name_it():
     sentence = "他在1997年加盟法国的摩纳哥足球俱乐部。"
     found = typed_candidates(tag(sentence), analyze("他在1997年加盟了哪个足球俱乐部？"))
     assert "摩纳哥足球俱乐部" in [sentence[start:end] for start, end in found]
+    # So is an untyped 什么 question that names the kind (什么车站).
+    question = analyze("金崎车站由什么车站管理？")
+    assert question.answer_type == "factoid"
+    assert best_span(tag("金崎车站为无人车站，由水泽车站管理。"), question) == "水泽车站"
 
 
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
