@@ -238,7 +238,8 @@ def _is_organisation(word: Word) -> bool:
 def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]]:
     """Candidates of the question's answer type that also fit its constraints: the measure word
     of a quantity (多少件 → 件), the part of a date (哪一年 → 年), the title held by a person
-    (主任 → a name beside 主任)."""
+    (主任 → a name beside 主任); and for a name or untyped question, the kind it asks one of, named
+    (哪个变电站 → 同乐变电站)."""
     sentence = tagged.form
     found = list(candidates(tagged, question.answer_type))
     if question.units and question.answer_type == "date":
@@ -268,7 +269,7 @@ def _named_kind(words: tuple[Word, ...], noun: str) -> list[tuple[int, int]]:
         if not word.endswith(noun):
             continue
         first = index
-        while first > 0 and (words[first - 1][1] in _NAMING_FLAGS):
+        while first > 0 and words[first - 1][1] in _NAMING_FLAGS:
             first -= 1
         if first < index or len(word) > len(noun):
             spans.append((words[first][2], start + len(word)))
