@@ -49,10 +49,11 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("person", re.compile(
         rf"谁|何人|哪一?位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"
         r"|who\b|whom\b")),
-    # 在哪 asks where, 在哪个公众号 asks which one; 重要性在于哪里 asks what, not where. 哪一个 is 哪个 as
-    # Taiwan writes it (DRCD: a quarter of its questions), and so is 哪一 before a noun (哪一州, 哪一地區).
+    # 在哪 asks where (在哪里 is read whole: the words after it are 召开, not 里召开), 在哪个公众号 asks which one;
+    # 重要性在于哪里 asks what, not where. 哪一个 is 哪个 as Taiwan writes it (DRCD: a quarter of its
+    # questions), and so is 哪一 before a noun (哪一州, 哪一地區).
     ("place", re.compile(
-        r"(?<!在于)(?:哪里|哪儿)|(?<!在于)在哪(?!一?[个家款部本首支所项种条位])|何地|何处|什么地方"
+        r"(?<!在于)在?(?:哪里|哪儿)|(?<!在于)在哪(?!一?[个家款部本首支所项种条位])|何地|何处|什么地方"
         r"|哪一?个?(?:省|市|区|县|州|洲|大洲|半岛|国家|城市|地方|地区|工地|驿站|村|镇)|哪一?座|哪一?国"
         r"|where\b")),
     ("name", re.compile(r"哪一?[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
@@ -121,7 +122,7 @@ def analyze(text: str) -> Question:
 
 
 # A factoid question's asking phrase: what the typed patterns leave (什么, 哪, 何).
-_ASKING = re.compile(r"什么|哪|何|谁|多少|几")
+_ASKING = re.compile(r"什么|哪里|哪儿|哪|何|谁|多少|几")
 SLOT_CHARS = 6
 # What ends a clause, in a question or in evidence.
 CLAUSE_BREAKS = CLAUSE_MARKS + SENTENCE_TERMINATORS + COLONS

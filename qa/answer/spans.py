@@ -11,6 +11,7 @@ from qa.text.lexicon import (
     AREA_UNITS,
     BOUND_WORDS,
     CURRENCY_UNITS,
+    DETERMINERS,
     ERA_NAMES,
     FRACTION_WORDS,
     GEOLOGIC_PERIODS,
@@ -200,22 +201,38 @@ def _places(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
     transliterated or little-known name is often tagged as a person's (英国 伯明罕, 台中市 沙鹿): it continues
     a run (it does not begin one: 座落 is tagged so too), and a 市 or 区 that jieba keeps apart after it
     (伯明罕 市) ends the place."""
-    return _runs(words, length, _is_place, lambda run: _is_place(run[-1]) or (
-        len(run) > 1 and _PLACE_SUFFIX.fullmatch(run[-1][0]) is not None), names_begin=False)
+    spans = _runs(words, length, _is_place, lambda run: _is_place(run[-1]) or (
+        len(run) > 1 and _PLACE_SUFFIX.fullmatch(run[-1][0]) is not None), names_begin=False, counts_begin=False)
+    return [(start, end) for start, end in spans if _named(words, start, end, _PLACE_SUFFIX)]
 
 
 def _organisations(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
     """Runs of nominal words that end in an organisation's word (日本 科乐美 集团, 东宝 电影 公司): the name
     before 公司 or 大学 is often one jieba does not know, tagged as a person's, and it may begin the run."""
-    return _runs(words, length, _is_organisation, lambda run: _is_organisation(run[-1]), names_begin=True)
+    spans = _runs(words, length, _is_organisation, lambda run: _is_organisation(run[-1]), names_begin=True,
+                  counts_begin=True)
+    return [(start, end) for start, end in spans if _named(words, start, end, _ORGANISATION_SUFFIX)]
+
+
+def _named(words: tuple[Word, ...], start: int, end: int, suffix: re.Pattern[str]) -> bool:
+    """Whether a run names one place or body: not its kind alone (医院, 中心), nor the kind after a word that
+    only points at one (全省, 本市, 该校), unless jieba knows the word as a name (本州 is an island)."""
+    text = "".join(word for word, _, at in words if start <= at < end)
+    if suffix.fullmatch(text):
+        return False
+    first = next(word for word in words if word[2] == start)
+    return not (first[1] not in _PLACE_FLAGS and first[0][0] in DETERMINERS and suffix.fullmatch(first[0][1:]))
 
 
 def _runs(words: tuple[Word, ...], length: int, joins: Callable[[Word], bool],
-          ends: Callable[[list[Word]], bool], names_begin: bool) -> list[tuple[int, int]]:
-    """Runs of nominal words (and of words that ``joins`` lets in), each cut back to where ``ends`` holds."""
+          ends: Callable[[list[Word]], bool], names_begin: bool, counts_begin: bool) -> list[tuple[int, int]]:
+    """Runs of nominal words (and of words that ``joins`` lets in), each cut back to where ``ends`` holds.
+    With ``counts_begin`` off, a count (一位 of 一位葡萄牙赛车手) does not begin one."""
     spans: list[tuple[int, int]] = []
     run: list[Word] = []
     for word in [*words, ("。", "x", length)]:
+        if not (run or counts_begin) and word[1] == "m":
+            continue
         if word[1] in _NOMINAL_FLAGS or ((run or names_begin) and word[1] in _NAME_FLAGS) or joins(word):
             run.append(word)
             continue
@@ -227,8 +244,11 @@ def _runs(words: tuple[Word, ...], length: int, joins: Callable[[Word], bool],
     return spans
 
 
+_PLACE_FLAGS = ("ns", "nt")
+
+
 def _is_place(word: Word) -> bool:
-    return word[1] in ("ns", "nt") or (len(word[0]) >= 2 and _PLACE_SUFFIX.search(word[0]) is not None)
+    return word[1] in _PLACE_FLAGS or (len(word[0]) >= 2 and _PLACE_SUFFIX.search(word[0]) is not None)
 
 
 def _is_organisation(word: Word) -> bool:
@@ -341,11 +361,24 @@ def slot_span(tagged: Tagged, question: Question) -> str | None:
         start = _clause_edge(form, end, -1)
     if end is None:
         end = _clause_edge(form, start, 1)
+    start, end = _without_particles(tagged.words, start, end)
     if not 0 < end - start <= MAX_SLOT_SPAN or CLAUSE_BREAK.search(form[start:end]):
         return None
     # Quotation marks go, a title's 《》 stay: they are part of how a title is written.
     span = tagged.text[start:end].strip().strip(_QUOTATION_MARKS)
     return span if span and normalize(span) not in normalize(question.text) else None
+
+
+def _without_particles(words: tuple[Word, ...], start: int, end: int) -> tuple[int, int]:
+    """``start``-``end`` less a structural particle word at either edge: what stood in the slot was 浪漫喜剧的 of
+    以浪漫喜剧的方式, the answer 浪漫喜剧."""
+    for word, flag, at in words:
+        if flag.startswith("u") and start <= at < end:
+            if at == start:
+                start += len(word)
+            elif at + len(word) == end:
+                end = at
+    return start, end
 
 
 def _clause_edge(form: str, at: int, step: int) -> int:

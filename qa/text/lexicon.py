@@ -155,6 +155,8 @@ NEWS_OPENERS = ("近日", "日前", "目前", "近年来", "今年以来", "此�
                 "据了解", "据介绍")
 # Words that join onto what precedes them, so a line opening on one never opens a paragraph.
 JOINING_WORDS = ("和", "及", "的")
+# Characters that point at a place or body without naming it (全省, 本市, 该校, 我国, 各地, 外省).
+DETERMINERS = "全本该我各外此每"
 
 # -- function words ----------------------------------------------------------------------------
 

@@ -100,6 +100,7 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("摩加迪休是哪一國家的主要海港？", "place"),
     ("卡卡啄羊鹦鹉分布于哪一地區？", "place"),  # 哪一 before a noun is 哪个 too
     ("他来自美国哪个州？", "place"),
+    ("会议在哪里召开？", "place"),
     ("布袋线位于台湾哪两个地区之间？", "list"),  # a count of items asked is a list
     ("江津区有哪三个地方获奖？", "list"),
     ("李希烈是哪个朝代的人？", "date"),  # which dynasty, decade or age: a date-like answer
@@ -108,6 +109,12 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
+
+
+def test_where_is_asked_by_the_whole_question_word():
+    # The words after 在哪里 are 召开: the slot had been 里召开, which no evidence repeats.
+    assert analyze("会议在哪里召开？").slot == ("会议", "召开")
+    assert analyze("其重要性在于哪里？").slot == ("其重要性在于", "")
 
 
 def test_counts_in_han_numerals_match_counts_in_digits():
@@ -153,6 +160,15 @@ def test_a_transliterated_name_jieba_cuts_in_pieces_is_one_candidate(sentence, p
 ])
 def test_a_place_runs_to_its_last_place_word(sentence, place):
     assert place in [sentence[start:end] for start, end in candidates(tag(sentence), "place")]
+
+
+@pytest.mark.parametrize(("sentence", "places"), [
+    ("他是一位葡萄牙赛车手。", ["葡萄牙"]),  # a count does not begin a place
+    ("区总协调医院建立职工健康档案。", []),  # the kind alone names no place
+    ("甘肃省总工会召开会议，全省工会系统学习。", ["甘肃省"]),  # 全省 points at the province, it names none
+])
+def test_a_place_is_named_not_counted_or_pointed_at(sentence, places):
+    assert [sentence[start:end] for start, end in candidates(tag(sentence), "place")] == places
 
 
 def test_a_title_keeps_its_marks_and_a_quoted_term_loses_them():
@@ -301,6 +317,8 @@ def test_answers_of_each_type_are_recognised(text, answer_type, expected):
     ("《SOUL EATER》是谁的漫画作品？", "大久保笃的漫画作品《SOUL EATER》里的登场人物介绍。", "大久保笃"),
     ("天城文在何時成為梵語的標準書寫系統？", "天城文在12世紀成為梵語的標準書寫系統。", "12世紀"),
     ("这本书的作者是谁？", "这本书的作者是李四，他出生于北京。", "李四"),
+    # A particle between the answer and the question's words is neither's (以浪漫喜剧的方式).
+    ("电视剧常以什么方式呈现三角关系？", "近年来电视剧常以浪漫喜剧的方式呈现三角关系。", "浪漫喜剧"),
 ])
 def test_the_span_is_what_stands_where_the_question_asks(question, sentence, span):
     assert best_span(tag(sentence), analyze(question)) == span
