@@ -72,7 +72,7 @@ _PLACE_SUFFIX = re.compile(
     r"山|山脉|洞|城|站|机场|大学|学院|医院|公园|寺|宫)$")
 # What an organisation's name ends in (科乐美集团, 汉弥顿出版社, 爱荷华大学).
 _ORGANISATION_SUFFIX = re.compile(
-    r"(?:公司|集团|会社|出版社|报社|通讯社|大学|学院|中学|小学|学校|俱乐部|球会|银行|电视台|电台|协会|学会|委员会|"
+    r"(?:公司|有限公司|集团|会社|出版社|报社|通讯社|大学|学院|中学|小学|学校|俱乐部|球会|银行|电视台|电台|协会|学会|委员会|"
     r"研究所|研究院|基金会|乐团|剧团|乐队|球队|工作室|博物馆|图书馆|事务所|医院)$")
 _NAME_JOINER = "·•‧・"
 # jieba's person tags: Chinese names, transliterated ones, and foreign given+family names.
@@ -180,7 +180,8 @@ _NOT_AFTER_JOINER = _FUNCTION_FLAGS - {"m"}
 _NAME_PIECE_FLAGS = {*_NAME_FLAGS, "nz", "ns", "ng", "j"}
 _REGNAL = re.compile(r"[一二三四五六七八九十]+世")
 _HAN_START = re.compile(r"[\u4e00-\u9fff]")
-_NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng"}
+# Nominal words, and fixed expressions (饮食文化 of 重庆熊阿嫂饮食文化有限公司).
+_NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng", "l"}
 # What the noun a name question asks one of may be tagged (not a count, an attribute or an adjective).
 _HEAD_FLAGS = _NOMINAL_FLAGS - {"m", "a", "b"}
 # The words before it that say which one (兰潭 of 兰潭水库): nominal words and names, not counts.

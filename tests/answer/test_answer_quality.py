@@ -115,6 +115,9 @@ def test_where_is_asked_by_the_whole_question_word():
     # The words after 在哪里 are 召开: the slot had been 里召开, which no evidence repeats.
     assert analyze("会议在哪里召开？").slot == ("会议", "召开")
     assert analyze("其重要性在于哪里？").slot == ("其重要性在于", "")
+    # 在哪次会议 asks which meeting, not where; its measure word belongs to the asking phrase.
+    question = analyze("这一论断是在哪次会议上提出的？")
+    assert question.answer_type != "place" and question.slot == ("这一论断是在", "会议上提出的")
 
 
 def test_counts_in_han_numerals_match_counts_in_digits():
@@ -184,6 +187,7 @@ def test_a_title_keeps_its_marks_and_a_quoted_term_loses_them():
     ("该片是东宝电影公司首部出品。", "东宝电影公司"),  # the name jieba does not know is tagged as a person's
     ("他在美国爱荷华大学取得硕士学位。", "美国爱荷华大学"),
     ("1970年在汉弥顿出版社出版。", "汉弥顿出版社"),
+    ("重庆熊阿嫂饮食文化有限公司总经理熊晓莉说。", "重庆熊阿嫂饮食文化有限公司"),  # 饮食文化 is a fixed expression
 ])
 def test_an_organisation_runs_to_the_word_that_says_what_it_is(sentence, organisation):
     assert organisation in [sentence[start:end] for start, end in candidates(tag(sentence), "name")]
