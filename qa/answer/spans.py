@@ -18,6 +18,7 @@ from qa.text.lexicon import (
     HAN_DIGITS,
     LATIN_UNITS,
     LENGTH_UNITS,
+    PLACE_PARTS,
     QUANTITY_UNITS,
     QUOTE_CLOSERS,
     QUOTE_OPENERS,
@@ -201,10 +202,12 @@ def _places(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:
     """Runs of nominal words that end in a place word (ns/nt, or a 省/市/区/工地-like suffix). A
     transliterated or little-known name is often tagged as a person's (英国 伯明罕, 台中市 沙鹿): it continues
     a run (it does not begin one: 座落 is tagged so too), and a 市 or 区 that jieba keeps apart after it
-    (伯明罕 市) ends the place."""
+    (伯明罕 市) ends the place. A part of it said right after it belongs to it (长沙县 东南部: CMRC train's
+    place answers take the part along 35 times, leave it out twice)."""
     spans = _runs(words, length, _is_place, lambda run: _is_place(run[-1]) or (
         len(run) > 1 and _PLACE_SUFFIX.fullmatch(run[-1][0]) is not None), names_begin=False, counts_begin=False)
-    return [(start, end) for start, end in spans if _named(words, start, end, _PLACE_SUFFIX)]
+    parts = {start: start + len(word) for word, _, start in words if word in PLACE_PARTS}
+    return [(start, parts.get(end, end)) for start, end in spans if _named(words, start, end, _PLACE_SUFFIX)]
 
 
 def _organisations(words: tuple[Word, ...], length: int) -> list[tuple[int, int]]:

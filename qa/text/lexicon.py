@@ -155,6 +155,9 @@ NEWS_OPENERS = ("近日", "日前", "目前", "近年来", "今年以来", "此�
                 "据了解", "据介绍")
 # Words that join onto what precedes them, so a line opening on one never opens a paragraph.
 JOINING_WORDS = ("和", "及", "的")
+# The part of a place said after its name (长沙县东南部, 澳洲沿岸, 车站附近).
+PLACE_PARTS = ("东部", "南部", "西部", "北部", "中部", "东南部", "东北部", "西南部", "西北部", "沿岸", "沿海", "附近",
+               "一带")
 # Characters that point at a place or body without naming it (全省, 本市, 该校, 我国, 各地, 外省).
 DETERMINERS = "全本该我各外此每"
 

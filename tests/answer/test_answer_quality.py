@@ -160,6 +160,7 @@ def test_a_transliterated_name_jieba_cuts_in_pieces_is_one_candidate(sentence, p
     ("总部位于台中市沙鹿区，并设有分公司。", "台中市沙鹿区"),
     ("总部位于纽约市哈林区。", "纽约市哈林区"),
     ("行政区，位于台北州基隆郡。", "台北州基隆郡"),
+    ("该镇位于湖南省长沙县东南部。", "湖南省长沙县东南部"),  # the part said after a place belongs to it
 ])
 def test_a_place_runs_to_its_last_place_word(sentence, place):
     assert place in [sentence[start:end] for start, end in candidates(tag(sentence), "place")]
