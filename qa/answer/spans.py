@@ -88,10 +88,14 @@ def candidates(tagged: Tagged, answer_type: str) -> tuple[tuple[int, int], ...]:
     return tuple(_candidates(tagged, answer_type))
 
 
+# A count of years (29年, 14.3年) reads as a date too; a year of the calendar has four digits or an era.
+_YEARS = re.compile(r"[0-9]{1,3}(?:[.．][0-9]+)?年")
+
+
 def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
     sentence, words = tagged.form, tagged.words
     if answer_type == "number":
-        dates = [match.span() for match in DATE.finditer(sentence)]
+        dates = [match.span() for match in DATE.finditer(sentence) if not _YEARS.fullmatch(match.group())]
         return [match.span() for match in NUMBER.finditer(sentence)
                 if _is_quantity(match.group()) and not any(s <= match.start() < e for s, e in dates)]
     if answer_type == "date":

@@ -51,7 +51,8 @@ HAN_DIGITS = "零一二两三四五六七八九十百千"
 QUANTITY_UNITS = (
     "万元 亿元 千元 元 美元 港元 人次 万人 亿人 个百分点 百分点 平方公里 平方千米 公里 千米 平方米 米 公尺 公分 厘米 "
     "毫米 英寸 英尺 英里 海里 公顷 公斤 千克 克 吨 小时 分钟 秒 个月 周 集 季 章 首 卷 "
-    "千伏 伏 千瓦 兆瓦 瓦 立方米 立方公尺 公升 升 毫升 桶 赫兹 度 "
+    "千伏 伏 千瓦 兆瓦 瓦 立方米 立方公尺 公升 升 毫升 桶 赫兹 度 光年 呎 平方公尺 平方英里 平方英尺 平方呎 英亩 "
+    "把 段 阶段 册 划 分 "
     "个 名 人 项 家 条 篇 件 次 场 岁 年 天 倍 所 座 户 位 辆 台 套 期 批 支 种 类 轮 处 间 张 份 本 部 "
     "届 款 门 班 组 队 起 例 单 车 枚 箱 袋 斤 亩 层 只 头 艘 架 趟 列 栋 幢 棵 株 颗 % ％"
 ).split()
@@ -85,10 +86,11 @@ LATIN_WEIGHT_UNITS = ("kg", "mg")
 LATIN_UNITS = LATIN_AREA_UNITS + LATIN_LENGTH_UNITS + LATIN_WEIGHT_UNITS
 # Currencies: an amount in any of them answers a question about money (5亿日圆, 30亿越南盾).
 CURRENCY_UNITS = ("元", "圆", "美元", "港元", "日圆", "日元", "韩元", "欧元", "英镑", "镑", "卢布", "法郎", "越南盾",
-                  "比索", "卢比", "美金")
+                  "比索", "卢比", "美金", "澳元", "加元", "新台币", "台币", "人民币", "马克", "泰铢", "令吉")
 # Units of the physical measures (each one of QUANTITY_UNITS or LATIN_UNITS).
-AREA_UNITS = ("平方公里", "平方千米", "平方米", "公顷", "亩", *LATIN_AREA_UNITS)
-LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "厘米", "毫米", "英寸", "英尺", "英里", "海里",
+AREA_UNITS = ("平方公里", "平方千米", "平方米", "平方公尺", "平方英里", "平方英尺", "平方呎", "公顷", "英亩", "亩",
+              *LATIN_AREA_UNITS)
+LENGTH_UNITS = ("公里", "千米", "米", "公尺", "公分", "厘米", "毫米", "英寸", "英尺", "英里", "海里", "光年", "呎",
                 *LATIN_LENGTH_UNITS)
 WEIGHT_UNITS = ("吨", "公斤", "千克", "克", "斤", *LATIN_WEIGHT_UNITS)
 # Fractions written as words: 一半以上的病人 answers 有多少病人 as 40%病人 does.

@@ -131,6 +131,10 @@ def test_counts_in_han_numerals_match_counts_in_digits():
     ("电力工人在500千伏同乐变电站进行智能巡视检查。", "500千伏"),  # had been cut 500千
     ("植株高50—100厘米。", "50—100厘米"),  # a range written with an em dash
     ("每日生产大约600万桶。", "约600万桶"),
+    ("该星云距离地球大约202光年。", "约202光年"),
+    ("球场面积32,633平方公尺。", "32,633平方公尺"),
+    ("入场费为25澳元。", "25澳元"),
+    ("他在1990年来到北京，共服务政府29年。", "29年"),  # a count of years, not the year 29
 ])
 def test_a_quantity_keeps_its_physical_unit(sentence, quantity):
     assert [sentence[start:end] for start, end in candidates(tag(sentence), "number")] == [quantity]
