@@ -224,7 +224,7 @@ def _organisations(words: tuple[Word, ...], length: int) -> list[tuple[int, int]
 
 def _named(words: tuple[Word, ...], start: int, end: int, suffix: re.Pattern[str]) -> bool:
     """Whether a run names one place or body: not its kind alone (医院, 中心), nor the kind after a word that
-    only points at one (全省, 本市, 该校), unless jieba knows the word as a name (本州 is an island)."""
+    only points at one (全省, 本市, 我国), unless jieba knows the word as a name (本州 is an island)."""
     text = "".join(word for word, _, at in words if start <= at < end)
     if suffix.fullmatch(text):
         return False
