@@ -15,6 +15,7 @@ from embeddings.cache import QueryVectors
 from embeddings.static import static_encoder
 from qa import limits
 from qa.answer import reader
+from qa.answer.crosslingual import pinyin_names
 from qa.answer.examples import ExampleCache
 from qa.answer.models import AnswerModels, bundled
 from qa.answer.result import Answer, Passage
@@ -52,9 +53,11 @@ class QA:
         return bundled(self.query_encoder)
 
     def warm(self) -> None:
-        """Read the answer models and the tagger's dictionary now, so that the first question waits for neither."""
+        """Read the answer models and the tagger's dictionary, and spell the corpus's words in pinyin, now, so
+        that the first question, Chinese or English, waits for none of them."""
         _ = self.models
         tag("预热")
+        pinyin_names("", self.index.snapshot)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, model: str | None = None, create: bool = False) -> QA:

@@ -13,10 +13,10 @@ import re
 import threading
 import weakref
 
-import jieba
 from pypinyin import lazy_pinyin
 
 from qa.index.snapshot import Snapshot
+from qa.text.tokens import segmenter
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 # A name maps to at most this many words, the most frequent in the corpus first: one spelling
@@ -47,10 +47,11 @@ def _pinyin_index(snapshot: Snapshot) -> dict[str, list[str]]:
     with _lock:
         if _cached is not None and _cached[0]() is snapshot:
             return _cached[1]
-        jieba.initialize()
-        # Only dictionary words: a bigram across a word boundary is no name.
+        # Only dictionary words: a bigram across a word boundary is no name. The process's one segmenter knows
+        # them; jieba's default tokenizer would load the dictionary a second time (0.5 s, on an English question).
+        dictionary = segmenter().FREQ
         counts = sorted(((count, term) for term, count in snapshot.term_frequency.items()
-                         if len(term) == 2 and term in jieba.dt.FREQ and _is_han(term)), reverse=True)
+                         if len(term) == 2 and term in dictionary and _is_han(term)), reverse=True)
         index: dict[str, list[str]] = {}
         for _, term in counts:
             index.setdefault("".join(lazy_pinyin(term)), []).append(term)

@@ -235,6 +235,8 @@ def run_eval(args: argparse.Namespace) -> int:
         raise QAError(f"no retriever given; choose from {', '.join(RETRIEVERS)}")
     items = load_items(args.questions)
     qa = open_qa(args)
+    # Asked as a server answers: warmed first, so that no question's latency holds the loading of a dictionary.
+    qa.warm()
     summaries, all_rows = {}, []
     for retriever in retrievers:
         summaries[retriever], rows = evaluate(qa, items, retriever)
