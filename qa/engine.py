@@ -20,14 +20,14 @@ from qa.answer.examples import ExampleCache
 from qa.answer.models import AnswerModels, bundled
 from qa.answer.result import Answer, Passage
 from qa.answer.selection import calibration_for
-from qa.index import RETRIEVERS, AddReport, DocumentInfo, NewsIndex, StoredDocument
+from qa.index import AddReport, DocumentInfo, NewsIndex, StoredDocument
 from qa.index.ray_ingest import RaySettings, ingest
 from qa.ingest import LoadReport, load_path
 from qa.settings import Settings
 from qa.text.normalize import normalize
 from qa.text.tagging import tag
 
-__all__ = ["QA", "RETRIEVERS", "RaySettings"]
+__all__ = ["QA", "RaySettings"]
 
 
 class QA:
@@ -175,4 +175,4 @@ class _StageClock:
 def _checked(question: object, name: str, k: object, retriever: object) -> tuple[str, int, str]:
     """The question, ``k`` and retriever of an ask or a search, within the limits."""
     return (limits.question(question, name), limits.integer(k, "k", 1, limits.MAX_K),
-            limits.choice(retriever, "retriever", RETRIEVERS))
+            limits.choice(retriever, "retriever", limits.RETRIEVERS))

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from qa.errors import QAError
 
+# How passages are found (qa.index.fusion): by the embedding, by BM25, or both fused by rank.
+RETRIEVERS = ("hybrid", "dense", "bm25")
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
 MAX_EXAMPLES = 8

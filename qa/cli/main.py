@@ -9,12 +9,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa import limits
-from qa.answer.result import Answer
-from qa.engine import QA, RETRIEVERS, RaySettings
 from qa.errors import QAError
+from qa.limits import RETRIEVERS
 from qa.settings import BACKEND_ENV, BACKENDS, MILVUS_URI_ENV, Settings
+
+if TYPE_CHECKING:
+    from qa.answer.result import Answer
+    from qa.engine import QA
 
 DEFAULT_CORPUS = "seeds"
 # What a process killed by SIGPIPE exits with, as any Unix tool whose reader went away.
@@ -142,6 +146,10 @@ def _answer_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_qa(args: argparse.Namespace, create: bool = False) -> QA:
+    # The engine is imported by the commands that open one: `qa serve --workers N`'s parent only supervises
+    # (180 MB of imports it had no use for), and `qa --help` answers at once.
+    from qa.engine import QA
+
     return QA.open(args.data_dir, model=args.model, create=create)
 
 
@@ -158,6 +166,8 @@ def run_index(args: argparse.Namespace) -> int:
             raise QAError(f"{path}: no such file or folder")
     if args.ray_workers is not None and args.ray is None:
         raise QAError("--ray-workers needs --ray")
+    from qa.engine import RaySettings
+
     ray = None if args.ray is None else RaySettings(args.ray or None, args.ray_workers)
     started = time.perf_counter()
     qa = open_qa(args, create=True)

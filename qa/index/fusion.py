@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-RETRIEVERS = ("hybrid", "dense", "bm25")
 RRF_K = 60
 # Candidates each retriever contributes to the fusion.
 CANDIDATES = 50

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response
-
-from qa.engine import QA
-from qa.server import api, documents, errors, openai_compat, openapi, web
-from qa.server.admission import Lanes
-from qa.server.payload import MAX_BODY_BYTES
-from qa.settings import Settings
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,7 +19,18 @@ def create_app(config: dict | None = None) -> Flask:
     The engine is loaded here, once per process, and shared by every request thread: its
     reads work on an immutable snapshot, so they need no lock of ours. Before each request the
     engine catches up with what other processes wrote to the index (:meth:`QA.refresh`).
+
+    What it needs is imported here, as the Flask tutorial's factory does: the parent of ``qa serve --workers N``
+    (:mod:`qa.server.workers`) lives in this package and holds no engine.
     """
+    from flask import Flask
+
+    from qa.engine import QA
+    from qa.server import api, documents, errors, openai_compat, openapi, web
+    from qa.server.admission import Lanes
+    from qa.server.payload import MAX_BODY_BYTES
+    from qa.settings import Settings
+
     app = Flask(__name__, static_folder=None)
     app.config.update(DATA_DIR=None, MODEL=None, QA=None, ADMIN_TOKEN=None, READ_THREADS=None, READ_QUEUE=None,
                       WORKER=None, WEB_DIR=web.web_dir(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES)

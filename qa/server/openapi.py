@@ -16,9 +16,8 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Blueprint, Response, jsonify
 
 from qa.answer.result import Answer, Citation, Passage
-from qa.engine import RETRIEVERS
 from qa.ingest.records import MAX_SOURCE_NAME
-from qa.limits import MAX_EXAMPLES, MAX_K, MAX_QUESTION_CHARS
+from qa.limits import MAX_EXAMPLES, MAX_K, MAX_QUESTION_CHARS, RETRIEVERS
 from qa.server.admission import RETRY_AFTER_SECONDS
 from qa.server.documents import MAX_LIST
 from qa.server.openai_compat import MODEL_ID, OPENAI_ROLES

@@ -12,7 +12,6 @@ import json
 from flask import request
 
 from qa import limits
-from qa.engine import RETRIEVERS
 from qa.errors import QAError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -66,7 +65,7 @@ def query_integer(name: str, default: int, low: int, high: int) -> int:
 
 
 def retriever(value: object) -> str:
-    return "hybrid" if value is None else limits.choice(value, "retriever", RETRIEVERS)
+    return "hybrid" if value is None else limits.choice(value, "retriever", limits.RETRIEVERS)
 
 
 def answer_options(body: dict) -> tuple[int, str]:

@@ -21,6 +21,8 @@ def serve(data_dir: str | None, model: str | None, host: str, port: int, threads
     settings). A ``worker`` of ``qa serve --workers N`` serves on the sockets its parent bound and tells
     the parent, not the terminal, that it is ready or why it could not start."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # faiss says at INFO which CPU build it loads, once the engine is imported: no news to an operator.
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
     try:
         app = create_app({"DATA_DIR": data_dir, "MODEL": model, "READ_THREADS": threads, "READ_QUEUE": queue,
                           "WORKER": worker.number if worker else None})
