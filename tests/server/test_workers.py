@@ -112,6 +112,16 @@ def test_the_workers_share_the_cores_out_between_their_engines(server):
         assert environment["OMP_NUM_THREADS"] == expected
 
 
+def test_the_parent_supervises_without_an_engine_of_its_own(server):
+    # It had imported everything the CLI imports, 180 MB that it never used.
+    _, _, parent = server
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    parent_maps = Path(f"/proc/{parent}/maps").read_text()
+    child_maps = Path(f"/proc/{children[0]}/maps").read_text()
+    for library in ("faiss", "numpy"):
+        assert library in child_maps and library not in parent_maps
+
+
 def test_writes_through_both_workers_at_once_end_in_one_state(server):
     url, data_dir, _ = server
     cities = ["北京", "上海", "广州", "深圳", "成都", "武汉", "西安", "南京"]
