@@ -12,6 +12,7 @@ from qa.text.lexicon import (
     COLONS,
     CONTEST_NAMES,
     CURRENCY_UNITS,
+    ENGLISH_PERSON_NOUNS,
     ERA_NAMES,
     GENERIC_ROLES,
     HAN_DIGITS,
@@ -177,11 +178,15 @@ def expected_units(normalized: str) -> frozenset[str]:
 
 
 _COUNTED = re.compile(r"(?:多少|几)([\u4e00-\u9fff]+)")
+_COUNTED_IN_ENGLISH = re.compile(r"\bhow many ([a-z-]+)(?: ([a-z]+))?")
 
 
 def _counts_people(normalized: str) -> bool:
     """Whether the question counts people by their kind (多少工会会员, 几名 aside): the nouns right after
-    多少 end in a person's ending (lexicon.PERSON_NOUN_ENDINGS)."""
+    多少 end in a person's ending (lexicon.PERSON_NOUN_ENDINGS); in English, the noun after how many (and
+    an adjective) is a kind of people (lexicon.ENGLISH_PERSON_NOUNS)."""
+    if english := _COUNTED_IN_ENGLISH.search(normalized):
+        return not ENGLISH_PERSON_NOUNS.isdisjoint(english.groups())
     counted = _COUNTED.search(normalized)
     if not counted:
         return False

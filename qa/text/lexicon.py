@@ -68,6 +68,11 @@ ASKED_UNITS = tuple(unit for group in INTERCHANGEABLE_UNITS for unit in group if
 # How the names of kinds of people end (会员, 学生, 志愿者, 教师, 农民, 职工, 选手): a count of them is a
 # count of people, in 人, 名 or 位.
 PERSON_NOUN_ENDINGS = "员生者师民工手"
+# The same in English: how many of these is a count of people (How many employees … → 7.6万名).
+ENGLISH_PERSON_NOUNS = frozenset(
+    "people persons employees workers staff members students teachers residents visitors tourists passengers "
+    "athletes players volunteers soldiers doctors nurses farmers officials delegates participants children users "
+    "couriers drivers miners engineers".split())
 # Units of a duration, the answer to 多久.
 TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
 # Words that begin with a unit of time: after 多少 they count something else (多少年轻人).

@@ -52,6 +52,9 @@ def test_english_names_are_spelled_with_the_one_dictionary_of_the_process(seed_q
 def test_an_english_question_is_answered_with_the_chinese_quote(seed_qa):
     result = seed_qa.ask("How many employees does Huaihe Energy Group currently have?")
     assert result.answerable and "淮河能源" in result.citations[0].quote
+    # Employees are counted as people are (名, 人, 位), not in 个: the span had been 6个 (of 6个大型煤电基地).
+    assert result.span == "7.6万名"
+    assert analyze("How many projects did the union start?").units == frozenset()
 
 
 def test_an_english_question_for_a_measure_the_article_never_gives_is_abstained_on(seed_qa):
