@@ -12,7 +12,7 @@ import pytest
 
 from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
-from qa.answer.models import VERIFIER_FEATURES, bundled, judged, load
+from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, judged, load
 from qa.answer.question import analyze
 from qa.cli.evaluate import load_items
 from qa.engine import QA
@@ -72,6 +72,35 @@ def test_the_service_walks_verifier_trees_to_the_probabilities_lightgbm_gives():
     # Fits with different seeds differ, and the service walks the mean of their scores.
     assert len(boosters) == script.SEEDS > 1 and np.abs(raw[0] - raw[1]).max() > 1e-3
     assert np.abs(trees.probability(matrix) - 1 / (1 + np.exp(-np.mean(raw, axis=0)))).max() < 1e-9
+
+
+def walked_by_hand(tree: dict, row: np.ndarray) -> float:
+    node = 0
+    while node >= 0:
+        node = tree["left"][node] if row[tree["feature"][node]] <= tree["threshold"][node] else tree["right"][node]
+    return tree["leaf"][~node]
+
+
+def test_every_tree_exits_at_the_leaf_a_walk_reaches_lone_leaves_and_missing_values_included():
+    generator = np.random.default_rng(2)
+    deep = {"feature": [], "threshold": [], "left": [], "right": [], "leaf": []}
+    for depth in range(15):  # a chain of 16 leaves, each split's right child the next split
+        deep["feature"].append(depth % 3)
+        deep["threshold"].append(-2.0 + 0.25 * depth)  # ever more rows turn left: some exit at every leaf
+        deep["left"].append(~depth)
+        deep["right"].append(depth + 1 if depth < 14 else ~15)
+        deep["leaf"].append(float(depth))
+    deep["leaf"].append(15.0)
+    balanced = {"feature": [1, 0, 2], "threshold": [0.0, -0.5, 0.5], "left": [1, ~0, ~2], "right": [2, ~1, ~3],
+                "leaf": [0.1, 0.2, 0.3, 0.4]}
+    lone = {"feature": [0], "threshold": [float("inf")], "left": [-1], "right": [-1], "leaf": [0.5]}
+    trees = [deep, balanced, lone, balanced]
+    ensemble = TreeEnsemble.from_dict({"features": ["a", "b", "c"], "trees": trees}, ("a", "b", "c"))
+    rows = generator.normal(size=(1000, 3))
+    rows[generator.random(rows.shape) < 0.1] = np.nan  # a missing value turns right, as in LightGBM's "None"
+    by_hand = [sum(walked_by_hand(tree, row) for tree in trees) for row in rows]
+    assert np.allclose(ensemble.decision(rows), by_hand, rtol=0, atol=1e-12)
+    assert len({walked_by_hand(deep, row) for row in rows}) == 16  # every leaf of the chain is some row's exit
 
 
 @pytest.mark.parametrize(("question", "typed_new", "expected"), [
