@@ -100,84 +100,91 @@ def unit_tagged(snapshot: Snapshot, unit: Unit) -> Tagged:
 
 def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray,
              extra_terms: tuple[str, ...] = ()) -> Candidates:
-    """The candidate units of ``hits`` and their features."""
+    """The candidate units of ``hits`` and their features: what needs the text is read unit by unit, and
+    what weighs the question's terms is worked out for all units at once, as arrays of unit by term."""
     units = candidate_units(hits, snapshot)
     if not units:
         return Candidates([], np.empty((0, len(FEATURES)), np.float32))
     rows = sorted({row for unit in units for row in range(unit.first, unit.last + 1)})
-    dense_of = dict(zip(rows, (snapshot.sentence_vectors[rows] @ query_vector).tolist(), strict=True))
-    best_dense = max(dense_of.values())
+    column = {row: number for number, row in enumerate(rows)}  # a unit's rows are adjacent columns
+    # Each unit's columns, one after the other, and where each unit's begin: for maxima over a unit's rows.
+    unit_columns = np.concatenate([np.arange(column[unit.first], column[unit.last] + 1) for unit in units])
+    unit_starts = np.cumsum([0] + [unit.last - unit.first + 1 for unit in units[:-1]])
+    row_dense = (snapshot.sentence_vectors[rows] @ query_vector).astype(np.float64)
     terms = question.terms + tuple(term for term in extra_terms if term not in question.terms)
-    weights = [snapshot.term_weight(term) for term in terms]
+    weights = np.array([snapshot.term_weight(term) for term in terms], np.float64)
     asked = match_form(question.text)
     constraints = mentions(question.text)
-    keywords = tuple(dict.fromkeys(match_form(word) for word in question.keywords if match_form(word)))
+    keywords = tuple(dict.fromkeys(form for form in map(match_form, question.keywords) if form))
     singles_out = any(word in asked for word in SUPERLATIVES)
     # A mean and an extreme are both figures: the rule is one of quantities (最终 and 首次 ask no extreme).
     extreme_asked = question.answer_type == "number" and singles_out and not any(word in asked for word in AVERAGES)
-    top_weight = max(weights, default=1.0) or 1.0
-    texts = [_article(snapshot, snapshot.sentences[unit.first].doc_id).unit_text(unit.first, unit.last)
-             for unit in units]
+    top_weight = float(weights.max(initial=0.0)) or 1.0
+    doc_ids = [snapshot.sentences[unit.first].doc_id for unit in units]
+    articles = [_article(snapshot, doc_id) for doc_id in doc_ids]
+    # What depends only on the article, worked out once for all of its units.
+    by_article = {doc_id: article for doc_id, article in zip(doc_ids, articles, strict=True)}
+    title_holds = {doc_id: [term in article.title for term in terms] for doc_id, article in by_article.items()}
+    article_holds = {doc_id: [term in article.text for term in terms] for doc_id, article in by_article.items()}
+    article_met = {doc_id: (_met(constraints, article.title), _met(constraints, article.text),
+                            _fraction([_said(constraint, article.text) == 0 for constraint in constraints], 0.0))
+                   for doc_id, article in by_article.items()}
+    texts = [article.unit_text(unit.first, unit.last) for unit, article in zip(units, articles, strict=True)]
+    contexts = [article.row_text(unit.first - 1) + article.row_text(unit.last + 1)
+                for unit, article in zip(units, articles, strict=True)]
     mean_chars = sum(map(len, texts)) / len(texts)
     typed = {row: fitting(snapshot.sentences[row].tagged, question) for row in rows} if question.wants_span else {}
     slot_terms = tuple(dict.fromkeys(pair for part in question.slot for pair in char_bigrams(match_form(part))))
-    likeness = _likeness(terms, rows, snapshot)
-    column = {row: number for number, row in enumerate(rows)}  # a unit's rows are adjacent columns
-    # What depends only on the article or the paragraph, worked out once for all of its units.
-    by_article: dict[str, list[float]] = {}
-    # Per article: the weights of the terms its headline does not say. The sentence that names an article's
-    # subject says the headline's terms; the one that answers says the rest (它用以区别…), and it often
-    # names the subject by a pronoun only.
-    untitled: dict[str, list[float]] = {}
-    by_paragraph: dict[tuple[str, int], float] = {}
+    # Unit by term: how often the unit says it, whether its neighbours or its headline do.
+    counts = np.array([[text.count(term) for term in terms] for text in texts], np.float64).reshape(len(units), -1)
+    said = counts > 0
+    in_context = np.array([[term in context for term in terms] for context in contexts], bool).reshape(said.shape)
+    in_title = np.array([title_holds[doc_id] for doc_id in doc_ids], bool).reshape(said.shape)
+    # How close the unit comes to saying each term: 1 where it does, else its nearest word's likeness.
+    likeness = _likeness(terms, rows, snapshot)[:, unit_columns]
+    alike = np.where(said, 1.0, np.maximum.reduceat(likeness, unit_starts, axis=1).T if terms else 0.0)
+    # The sentence that names an article's subject says the headline's terms; the one that answers says
+    # the rest (它用以区别…), and it often names the subject by a pronoun only.
+    off_title = np.where(in_title, 0.0, weights)
+    topical_support = coverages(weights, said, in_title, in_context)
+    matrix = np.empty((len(units), len(FEATURES)), np.float32)
+    matrix[:, :4] = np.column_stack([
+        np.maximum.reduceat(row_dense[unit_columns], unit_starts),
+        np.maximum.reduceat(row_dense[unit_columns], unit_starts) - row_dense.max(),
+        [unit.passage_rank for unit in units], [1 / (1 + unit.passage_rank) for unit in units]])
+    matrix[:, 4:11] = np.column_stack([
+        *topical_support, _weighed(said, weights), _weighed(in_context, weights),
+        _weighed(np.array([article_holds[doc_id] for doc_id in doc_ids], bool).reshape(said.shape), weights),
+        _bm25(counts, weights, np.array([len(text) for text in texts], np.float64), mean_chars),
+        _weighed(said[:, :len(question.terms)], np.ones(len(question.terms)))])
+    matrix[:, 14:19] = np.column_stack([
+        np.max(np.where(said, 0.0, weights), axis=1, initial=0.0) / top_weight,
+        _weighed(alike, weights), np.max((1.0 - alike) * weights, axis=1, initial=0.0) / top_weight,
+        # A headline that says every term leaves the unit nothing to say: as complete as can be.
+        _weighed(said, off_title, empty=1.0), _weighed(alike, off_title, empty=1.0)])
     question_part = [float(question.english), float(question.must_hold),
                      *(float(question.answer_type == name) for name in ANSWER_TYPES)]
-    matrix = np.empty((len(units), len(FEATURES)), np.float32)
-    for index, (unit, text) in enumerate(zip(units, texts, strict=True)):
+    # What depends only on the paragraph, worked out once for all of its units.
+    by_paragraph: dict[tuple[str, int], float] = {}
+    for index, (unit, text, context, article) in enumerate(zip(units, texts, contexts, articles, strict=True)):
         sentence = snapshot.sentences[unit.first]
-        article = _article(snapshot, sentence.doc_id)
-        if sentence.doc_id not in by_article:
-            by_article[sentence.doc_id] = [
-                _share(terms, weights, article.text), _met(constraints, article.title),
-                _met(constraints, article.text), _fraction([_said(c, article.text) == 0 for c in constraints], 0.0)]
-            untitled[sentence.doc_id] = [0.0 if term in article.title else weight
-                                         for term, weight in zip(terms, weights, strict=True)]
-        title_met, article_met, article_missing = by_article[sentence.doc_id][1:]
-        off_title = untitled[sentence.doc_id]
         place = (sentence.doc_id, sentence.paragraph)
         if place not in by_paragraph:
             by_paragraph[place] = _met(constraints, article.paragraph(sentence.paragraph))
-        context = article.row_text(unit.first - 1) + article.row_text(unit.last + 1)
-        title = article.title
-        dense = max(dense_of[row] for row in range(unit.first, unit.last + 1))
-        topical, support = coverage(terms, weights, text, context, title)
         unit_typed = [typed[row] for row in range(unit.first, unit.last + 1)] if typed else [(0, False, 0.0)]
-        # Each term's count in the unit, read once for the shares, BM25 and what is missing.
-        counts = [text.count(term) for term in terms]
-        missing = [weight for count, weight in zip(counts, weights, strict=True) if not count]
         typed_new = any(new for _, new, _ in unit_typed)
         says_superlative = any(word in text for word in SUPERLATIVES)
-        # How close the unit comes to saying each term: 1 where it does, else its nearest word's likeness.
-        alike = np.where(np.asarray(counts) > 0, 1.0,
-                         likeness[:, column[unit.first] : column[unit.last] + 1].max(axis=1))
-        matrix[index] = [
-            dense, dense - best_dense, unit.passage_rank, 1 / (1 + unit.passage_rank),
-            topical, support, _counted_share(counts, weights), _share(terms, weights, context),
-            by_article[sentence.doc_id][0],
-            bm25(counts, weights, len(text), mean_chars), _counted_share(counts[:len(question.terms)]),
+        matrix[index, 11:14] = [
             longest_common(asked, text) / max(1, len(asked)),
             _fraction([word in text for word in keywords]),
-            _fraction([word not in text and word not in context and word not in title for word in keywords], 0.0),
-            max(missing, default=0.0) / top_weight,
-            _soft_share(alike, weights),
-            float(np.max((1.0 - alike) * weights, initial=0.0)) / top_weight,
-            # A headline that says every term leaves the unit nothing to say: as complete as can be.
-            _counted_share(counts, off_title, empty=1.0), _soft_share(alike, off_title, empty=1.0),
+            _fraction([word not in text and word not in context and word not in article.title for word in keywords],
+                      0.0)]
+        matrix[index, 19:] = [
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
             max(slot for _, _, slot in unit_typed),
-            _share(slot_terms, None, text),
-            _met(constraints, text), by_paragraph[place], title_met, article_met, article_missing,
+            _fraction([term in text for term in slot_terms], 0.0),
+            _met(constraints, text), by_paragraph[place], *article_met[sentence.doc_id],
             min(4, len(constraints)), float(singles_out and not says_superlative),
             float(question.role is not None and question.role not in text),
             float(extreme_asked and not says_superlative and any(word in text for word in AVERAGES)),
@@ -186,6 +193,41 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             *question_part,
         ]
     return Candidates(units, matrix)
+
+
+def coverages(weights: np.ndarray, said: np.ndarray, in_title: np.ndarray,
+               in_context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """IDF-weighted shares of the terms each unit covers: (topical, support).
+
+    Every sentence of an article is about its headline's subject, named there or not, so for
+    ranking (topical) a term in the title counts as in the sentence. To claim an answer
+    (support) the sentence must say it itself: title and neighbouring sentences count half.
+    """
+    by_title = ~said & in_title
+    by_context = ~said & ~in_title & in_context
+    topical = (said | by_title) + 0.5 * by_context
+    support = said + 0.5 * (by_title | by_context)
+    return _weighed(topical, weights), _weighed(support, weights)
+
+
+def _weighed(found: np.ndarray, weights: np.ndarray, empty: float = 0.0) -> np.ndarray:
+    """Per row of ``found`` (unit by term: whether the unit holds the term, or how far, 0..1), the weighted
+    share of the terms it holds; ``empty`` where there is nothing to weigh."""
+    total = weights.sum(axis=-1)
+    if not found.shape[-1]:
+        return np.full(len(found), empty)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, (found * weights).sum(axis=-1) / total, empty)
+
+
+def _bm25(counts: np.ndarray, weights: np.ndarray, lengths: np.ndarray, mean_chars: float) -> np.ndarray:
+    """BM25 of each unit, which holds the question's match terms ``counts`` times, over the IDF total (so
+    0..~2.2 for any question)."""
+    total = weights.sum()
+    if not total:
+        return np.zeros(len(counts))
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(1.0, mean_chars))
+    return (weights * counts * (BM25_K1 + 1) / (counts + norm[:, None])).sum(axis=1) / total
 
 
 def _likeness(terms: tuple[str, ...], rows: list[int], snapshot: Snapshot) -> np.ndarray:
@@ -224,51 +266,6 @@ def _term_vector(term: str) -> np.ndarray:
     return word_vectors().word(term)
 
 
-def coverage(terms: tuple[str, ...], weights: list[float], text: str, context: str,
-             title: str) -> tuple[float, float]:
-    """IDF-weighted shares of ``terms`` the unit ``text`` covers: (topical, support).
-
-    Every sentence of an article is about its headline's subject, named there or not, so for
-    ranking (topical) a term in the title counts as in the sentence. To claim an answer
-    (support) the sentence must say it itself: title and neighbouring sentences count half.
-    """
-    total = topical = support = 0.0
-    for term, weight in zip(terms, weights, strict=True):
-        total += weight
-        if term in text:
-            topical += weight
-            support += weight
-        elif term in title:
-            topical += weight
-            support += weight / 2
-        elif term in context:
-            topical += weight / 2
-            support += weight / 2
-    return (topical / total, support / total) if total else (0.0, 0.0)
-
-
-def _share(terms: tuple[str, ...], weights: list[float] | None, text: str) -> float:
-    """The (IDF-weighted, when ``weights`` are given) share of ``terms`` found in ``text``."""
-    return _counted_share([term in text for term in terms], weights)
-
-
-def _counted_share(found: list[int] | list[bool], weights: list[float] | None = None, empty: float = 0.0) -> float:
-    """The (IDF-weighted) share of terms whose counts in a text, or whether it holds them, are ``found``;
-    ``empty`` where there is nothing to weigh."""
-    if not found:
-        return empty
-    weights = weights or [1.0] * len(found)
-    total = sum(weights)
-    return sum(weight for count, weight in zip(found, weights, strict=True) if count) / total if total else empty
-
-
-def _soft_share(alike: np.ndarray, weights: list[float], empty: float = 0.0) -> float:
-    """The weighted share of the terms a text says, each counted by how near it comes (``alike``, 0..1);
-    ``empty`` where there is nothing to weigh."""
-    total = sum(weights)
-    return float(np.dot(alike, weights) / total) if total else empty
-
-
 def _fraction(found: list[bool], empty: float = 1.0) -> float:
     return sum(found) / len(found) if found else empty
 
@@ -285,20 +282,6 @@ def _said(constraint: str, text: str) -> float:
         return 1.0
     pairs = [constraint[i : i + 2] for i in range(len(constraint) - 1)]
     return sum(pair in text for pair in pairs) / len(pairs) if pairs else 0.0
-
-
-def bm25(counts: list[int], weights: list[float], length: int, mean_chars: float) -> float:
-    """BM25 of a text of ``length`` characters that holds the question's match terms ``counts`` times,
-    over the IDF total (so 0..~2.2 for any question)."""
-    total = sum(weights)
-    if not total:
-        return 0.0
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(1.0, mean_chars))
-    score = 0.0
-    for frequency, weight in zip(counts, weights, strict=True):
-        if frequency:
-            score += weight * frequency * (BM25_K1 + 1) / (frequency + norm)
-    return score / total
 
 
 def longest_common(short: str, long: str) -> int:

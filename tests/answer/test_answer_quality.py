@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
-from qa.answer.features import coverage
+from qa.answer.features import coverages
 from qa.answer.question import analyze
 from qa.answer.span_choice import best_span
 from qa.answer.spans import candidates, fitting, mentions, typed_candidates
@@ -242,10 +243,13 @@ def test_which_one_of_a_kind_is_the_kind_with_the_words_that_name_it():
 
 
 def test_a_title_term_ranks_a_sentence_but_does_not_let_it_answer():
-    terms = ("瓦格", "格兰", "开辟")
-    topical, support = coverage(terms, [1.0, 1.0, 1.0], "该路开辟于1789年", "", "瓦格兰大街")
-    assert topical == pytest.approx(1.0)
-    assert support == pytest.approx((1 + 0.5 + 0.5) / 3)
+    # 瓦格, 格兰 and 开辟 of 该路开辟于1789年, headed 瓦格兰大街; a fourth term only its neighbour says.
+    said = np.array([[False, False, True, False]])
+    in_title = np.array([[True, True, False, False]])
+    in_context = np.array([[False, False, False, True]])
+    topical, support = coverages(np.ones(4), said, in_title, in_context)
+    assert topical == pytest.approx([(1 + 1 + 1 + 0.5) / 4])
+    assert support == pytest.approx([(0.5 + 0.5 + 1 + 0.5) / 4])
 
 
 @pytest.mark.parametrize("question", ["今天天气怎么样？", "北京有多少人口？", "足球世界杯冠军是哪个国家？"])
