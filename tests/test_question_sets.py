@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.question import analyze
 from qa.ingest import load_path
 from qa.text.normalize import compact
 
@@ -73,14 +74,33 @@ def test_a_sentence_removed_set_is_the_same_for_the_same_seed(trial_slice: Path,
 def test_the_seed_probe_points_into_the_seeds() -> None:
     """eval/seed_probe.jsonl (report only): every answer is said in its evidence, every evidence in its
     source; every near miss names an article of the seeds that does not say its question's answer."""
+    probe = rows(ROOT / "eval" / "seed_probe.jsonl")
+    assert len({row["id"] for row in probe}) == len(probe) == 26
+    _points_into(probe)
+
+
+def test_the_english_probe_asks_in_english_what_the_chinese_sets_ask() -> None:
+    """eval/seed_english_probe.jsonl (report only): each question is an English one about a fact a Chinese
+    seed question asks (or a near miss one does not answer), pointing into the seeds as the probe does."""
+    chinese = {row["id"]: row for name in ("seed_dev", "seed_probe", "seed_near_miss_dev")
+               for row in rows(ROOT / "eval" / f"{name}.jsonl")}
+    english = rows(ROOT / "eval" / "seed_english_probe.jsonl")
+    assert len({row["id"] for row in english}) == len(english) == 32
+    for row in english:
+        assert analyze(row["question"]).english
+        assert row["answers"] == chinese[row["asked_in_chinese"]]["answers"]
+    _points_into(english)
+
+
+def _points_into(questions: list[dict]) -> None:
+    """Every answer is said in its evidence, every evidence in its source; every near miss names an article
+    of the seeds."""
     articles = load_path(ROOT / "seeds").articles
     text_of = {(article.source, article.title): compact("".join(p.text for p in article.paragraphs))
                for article in articles}
     sources = {source: "".join(text for (name, _), text in text_of.items() if name == source)
                for source, _ in text_of}
-    probe = rows(ROOT / "eval" / "seed_probe.jsonl")
-    assert len({row["id"] for row in probe}) == len(probe) == 26
-    for row in probe:
+    for row in questions:
         if row["type"] == "unanswerable":
             assert row["answers"] == [] and (row["near"]["source_file"], row["near"]["headline"]) in text_of
             assert row["near"]["why"]
