@@ -25,6 +25,8 @@ from qa.text.lexicon import (
     SENTENCE_TERMINATORS,
     TIME_UNIT_WORDS,
     TIME_UNITS,
+    WHICH_MEASURES,
+    WHICH_ONE_MEASURES,
     WORDS_HOLDING_JI,
     alternation,
 )
@@ -38,8 +40,6 @@ _CENTURY = r"几世纪|哪一?个?世纪"
 # Which dynasty, decade or age: answered by a date-like span (宋朝, 1990年代, 白垩纪晚期), as 哪个世纪 is.
 _ERA_ASKED = r"(?:哪一?个?|什么)(?:朝代|年代|时代)"
 
-# The measure words of 哪个, 哪次, 哪位: which one is asked, and the noun after them says of what.
-_WHICH_MEASURES = "个家款部本首支所项种条位次场届"
 
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -57,10 +57,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 重要性在于哪里 asks what, not where. 哪一个 is 哪个 as Taiwan writes it (DRCD: a quarter of its
     # questions), and so is 哪一 before a noun (哪一州, 哪一地區).
     ("place", re.compile(
-        rf"(?<!在于)在?(?:哪里|哪儿)|(?<!在于)在哪(?!一?[{_WHICH_MEASURES}])|何地|何处|什么地方"
+        rf"(?<!在于)在?(?:哪里|哪儿)|(?<!在于)在哪(?!一?[{WHICH_MEASURES}])|何地|何处|什么地方"
         r"|哪一?个?(?:省|市|区|县|州|洲|大洲|半岛|国家|城市|地方|地区|工地|驿站|村|镇)|哪一?座|哪一?国"
         r"|where\b")),
-    ("name", re.compile(r"哪一?[个家款部本首支所项种条]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
+    ("name", re.compile(rf"哪一?[{WHICH_ONE_MEASURES}]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),
     ("method", re.compile(r"怎么|如何|怎样|通过什么|采取了?什么|how\b")),
 ]
@@ -126,7 +126,7 @@ def analyze(text: str) -> Question:
 
 
 # A factoid question's asking phrase: what the typed patterns leave (什么, 哪, 何).
-_ASKING = re.compile(rf"什么|哪里|哪儿|哪一?[{_WHICH_MEASURES}]?|何|谁|多少|几")
+_ASKING = re.compile(rf"什么|哪里|哪儿|哪一?[{WHICH_MEASURES}]?|何|谁|多少|几")
 SLOT_CHARS = 6
 # What ends a clause, in a question or in evidence.
 CLAUSE_BREAKS = CLAUSE_MARKS + SENTENCE_TERMINATORS + COLONS

@@ -109,6 +109,10 @@ MEASURE_WORDS = (
       "depth", "how deep"), LENGTH_UNITS),
     (("重量", "有多重", "体重", "weight", "how heavy"), WEIGHT_UNITS),
 )
+# The measure words of 哪个, 哪艘, 哪张 that ask which one of a kind, named (哪张专辑 → 《…》, 哪艘航母 → 辽宁舰),
+# and those that ask which person, occasion or session (哪位, 哪次, 哪场, 哪届).
+WHICH_ONE_MEASURES = "个家款部本首支所项种条张艘辆架台件篇幅枚颗"
+WHICH_MEASURES = WHICH_ONE_MEASURES + "位次场届"
 # Measure words after which a small Han count (三年, 十二个) is read as digits.
 COUNTED_UNITS = "年个名项家天月次位人条届轮岁倍周"
 # Words after a round number that make it approximate (30多家, 200余人).

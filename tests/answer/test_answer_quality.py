@@ -124,6 +124,9 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("李希烈是哪个朝代的人？", "date"),  # which dynasty, decade or age: a date-like answer
     ("这种恐龙生存在什么时代？", "date"),
     ("研究所位于澳大利亚的哪个洲？", "place"),
+    ("她曾在哪艘航母上服役？", "name"),  # 在哪艘, 在哪张 ask which one, named, not where
+    ("这首歌收录在哪张专辑？", "name"),
+    ("黄鲫主要分布在哪片海域？", "place"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
