@@ -18,7 +18,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from embeddings.static import word_vectors
-from qa.answer.question import ANSWER_TYPES, Question
+from qa.answer.question import ANSWER_TYPES, Question, says_role
 from qa.answer.spans import fitting, mentions
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
@@ -186,7 +186,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             _fraction([term in text for term in slot_terms], 0.0),
             _met(constraints, text), by_paragraph[place], *article_met[sentence.doc_id],
             min(4, len(constraints)), float(singles_out and not says_superlative),
-            float(question.role is not None and question.role not in text),
+            float(question.role is not None and not says_role(text, question.role)),
             float(extreme_asked and not says_superlative and any(word in text for word in AVERAGES)),
             article.position(unit.first), float(unit.first == article.first_row), math.log1p(len(text)),
             unit.last - unit.first + 1, float(unit.last > unit.first), min(5, text.count(ENUMERATION_COMMA)),

@@ -12,6 +12,7 @@ from qa.text.lexicon import (
     COLONS,
     CONTEST_NAMES,
     CURRENCY_UNITS,
+    DEPUTY_MARK,
     ENGLISH_PERSON_NOUNS,
     ERA_NAMES,
     GENERIC_ROLES,
@@ -213,7 +214,20 @@ def date_part(normalized: str) -> frozenset[str]:
 
 def _asked_role(normalized: str, answer_type: str) -> str | None:
     match = (_ROLES.search(normalized) if answer_type == "person" else None) or _RANKS.search(normalized)
-    return match.group() if match else None
+    if not match:
+        return None
+    deputy = normalized[max(0, match.start() - len(DEPUTY_MARK)):match.start()] == DEPUTY_MARK
+    return DEPUTY_MARK + match.group() if deputy else match.group()
+
+
+def says_role(text: str, role: str) -> bool:
+    """Whether ``text`` names the office ``role``: 主席 said only in 副主席 is another office (none of CMRC's
+    and the seeds' 64 answers to a title question was said so; the service had answered 新疆总工会主席是谁 with
+    the deputy)."""
+    if role.startswith(DEPUTY_MARK):
+        return role in text
+    return any(text[max(0, match.start() - len(DEPUTY_MARK)):match.start()] != DEPUTY_MARK
+               for match in re.finditer(re.escape(role), text))
 
 
 def content_terms(normalized: str) -> list[str]:

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable
 
-from qa.answer.question import CLAUSE_BREAKS, Question
+from qa.answer.question import CLAUSE_BREAKS, Question, says_role
 from qa.text.lexicon import (
     AREA_UNITS,
     BOUND_WORDS,
@@ -274,7 +274,7 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
         found = [(start, end) for start, end in found if set(sentence[start:end]) & question.units]
     elif question.units:
         found = [(start, end) for start, end in found if _unit_of(sentence[start:end]) in question.units]
-    if question.role and question.role not in sentence:
+    if question.role and not says_role(sentence, question.role):
         return []
     if question.answer_type in ("name", "factoid") and (noun := _asked_noun(question.slot[1])):
         found += _named_kind(tagged.words, noun)

@@ -135,6 +135,8 @@ AVERAGES = ("平均", "日均", "人均", "年均", "月均", "均值")
 # Titles of office: a question naming one is answered by a name beside that title.
 ROLE_TITLES = ("董事长", "总经理", "秘书长", "主任", "主席", "书记", "局长", "厂长", "院长", "校长", "部长", "会长",
                "队长", "经理", "站长", "所长")
+# What makes a title another office (副主席 is not 主席): a question for one is not answered by the other.
+DEPUTY_MARK = "副"
 # Titles that name no office: the holder of any title may answer a question about the 负责人.
 GENERIC_ROLES = ("负责人",)
 # Places in a contest: evidence names their holder by them, as it names the holder of an office by its

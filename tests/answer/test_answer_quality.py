@@ -11,7 +11,7 @@ import pytest
 from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
 from qa.answer.features import coverages
-from qa.answer.question import analyze
+from qa.answer.question import analyze, says_role
 from qa.answer.span_choice import best_span
 from qa.answer.spans import candidates, fitting, mentions, typed_candidates
 from qa.cli.evaluate import evaluate, load_items
@@ -130,6 +130,21 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
+
+
+def test_a_deputy_holds_another_office():
+    assert analyze("自治区总工会副主席是谁？").role == "副主席"
+    assert not says_role("自治区总工会副主席车凤健介绍", "主席")
+    assert says_role("省人大常委会副主任、省总工会主席胡焯主持会议", "主席")
+    assert says_role("自治区总工会常务副主席车凤健", "副主席")
+
+
+def test_the_chair_is_not_answered_with_the_deputy(seed_qa):
+    # The article names the Xinjiang federation's vice-chairman, and no chairman.
+    deputy = seed_qa.ask("自治区总工会副主席是谁？")
+    assert deputy.answerable and deputy.span == "车凤健"
+    chair = seed_qa.ask("新疆总工会主席是谁？")
+    assert not chair.answerable or "车凤健" not in chair.answer
 
 
 def test_where_is_asked_by_the_whole_question_word():
