@@ -186,13 +186,23 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             _fraction([term in text for term in slot_terms], 0.0),
             _met(constraints, text), by_paragraph[place], *article_met[sentence.doc_id],
             min(4, len(constraints)), float(singles_out and not says_superlative),
-            float(question.role is not None and not says_role(text, question.role)),
+            float(_role_unsaid(question, text, typed_new)),
             float(extreme_asked and not says_superlative and any(word in text for word in AVERAGES)),
             article.position(unit.first), float(unit.first == article.first_row), math.log1p(len(text)),
             unit.last - unit.first + 1, float(unit.last > unit.first), min(5, text.count(ENUMERATION_COMMA)),
             *question_part,
         ]
     return Candidates(units, matrix)
+
+
+def _role_unsaid(question: Question, text: str, typed_new: bool) -> bool:
+    """Whether a unit leaves unsaid the office (or the place in a contest) the question asks the holder of:
+    it does not say the title, or, asked who holds an office, names nobody beside it. News names an office's
+    holder with the title (主席胡焯); a sentence that gives the office alone (市政府副秘书长为召集人) does not
+    say who holds it."""
+    if question.role is None:
+        return False
+    return not says_role(text, question.role) or (question.asks_office and not typed_new)
 
 
 def coverages(weights: np.ndarray, said: np.ndarray, in_title: np.ndarray,

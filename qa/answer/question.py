@@ -104,6 +104,11 @@ class Question:
         return self.wants_span or self.answer_type == "factoid"
 
     @property
+    def asks_office(self) -> bool:
+        """Whether it asks who holds an office (主任是谁), not a place in a contest (冠军是谁)."""
+        return self.role is not None and self.role.removeprefix(DEPUTY_MARK) in ROLE_TITLES
+
+    @property
     def must_hold(self) -> bool:
         """Only a unit holding a fitting answer of the type can answer: a quantity for 多少, a date that
         names the asked part for 哪一年 or 哪一天, both spotted by their form. 什么时候 is answered by an
@@ -154,7 +159,12 @@ _HOW_MANY = rf"(?:多少|几)(?!{alternation(TIME_UNIT_WORDS)})"
 _DURATION = re.compile(rf"多长时间|多久|{_HOW_MANY}(?:年|天|个月|小时|分钟)|how long")
 _TIME_UNITS = frozenset(TIME_UNITS)
 _ASKED_UNIT = re.compile(rf"{_HOW_MANY}({alternation(ASKED_UNITS)})")
-_ROLES = re.compile(alternation(ROLE_TITLES))
+# An office asked after: its title right before 是谁 (主任是谁, 主席叫什么) or after 哪位 (哪位校长), or after 谁是 or
+# 谁担任 in the same clause (谁担任行政院院长). A title elsewhere (清华校长曹云祥请谁主持研究院, 派谁给惊奇队长送信)
+# is not what is asked.
+_OFFICE_ASKED = re.compile(rf"(?P<before>{alternation(ROLE_TITLES)})(?:是|为|叫)?(?:谁|何人|叫什么)"
+                           rf"|哪一?位(?P<which>{alternation(ROLE_TITLES)})"
+                           rf"|谁(?:是|为|担任|出任)[^{re.escape(CLAUSE_BREAKS)}]*?(?P<after>{alternation(ROLE_TITLES)})")
 _RANKS = re.compile(rf"{alternation(RANKS)}(?!{alternation(CONTEST_NAMES)})")
 # Each measure's words as one pattern; an English word only whole (weight, not weightlifting).
 _MEASURES = [(re.compile("|".join(rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word) for word in words)),
@@ -213,11 +223,16 @@ def date_part(normalized: str) -> frozenset[str]:
 
 
 def _asked_role(normalized: str, answer_type: str) -> str | None:
-    match = (_ROLES.search(normalized) if answer_type == "person" else None) or _RANKS.search(normalized)
-    if not match:
-        return None
-    deputy = normalized[max(0, match.start() - len(DEPUTY_MARK)):match.start()] == DEPUTY_MARK
-    return DEPUTY_MARK + match.group() if deputy else match.group()
+    """The office whose holder a person question asks for, a deputy's with its mark (副主席), or the place in
+    a contest a question asks the holder of (冠军来自哪家公司)."""
+    office = _OFFICE_ASKED.search(normalized) if answer_type == "person" else None
+    if office is None:
+        rank = _RANKS.search(normalized)
+        return rank.group() if rank else None
+    name = next(name for name, title in office.groupdict().items() if title)
+    start, title = office.start(name), office.group(name)
+    deputy = normalized[max(0, start - len(DEPUTY_MARK)):start] == DEPUTY_MARK
+    return DEPUTY_MARK + title if deputy else title
 
 
 def says_role(text: str, role: str) -> bool:

@@ -139,6 +139,22 @@ def test_a_deputy_holds_another_office():
     assert says_role("自治区总工会常务副主席车凤健", "副主席")
 
 
+@pytest.mark.parametrize(("question", "role"), [
+    ("甘肃省总工会主席是谁？", "主席"),
+    ("出自武汉大学哪位校长？", "校长"),
+    ("2000年谁担任行政院院长？", "院长"),
+    ("清华校长曹云祥请谁主持研究院？", None),  # the title is the subject's, not what is asked
+    ("本届赛事冠军是谁？", "冠军"),
+])
+def test_the_office_asked_after_is_the_one_beside_the_asking_phrase(question, role):
+    assert analyze(question).role == role
+
+
+def test_an_office_named_without_its_holder_does_not_answer_who_holds_it(seed_qa):
+    # The article makes the city's deputy secretary-general a convener, never naming him; 成员 had been the span.
+    assert not seed_qa.ask("秦皇岛市政府副秘书长是谁？").answerable
+
+
 def test_the_chair_is_not_answered_with_the_deputy(seed_qa):
     # The article names the Xinjiang federation's vice-chairman, and no chairman.
     deputy = seed_qa.ask("自治区总工会副主席是谁？")
