@@ -23,7 +23,7 @@ from qa.answer.spans import fitting, mentions
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import char_bigrams
-from qa.text.lexicon import AVERAGES, CLOSERS, ENUMERATION_COMMA, SEMICOLONS, SUPERLATIVES
+from qa.text.lexicon import AVERAGES, CLOSERS, ENUMERATION_COMMA, SAME_DAY, SEMICOLONS, SUPERLATIVES
 from qa.text.normalize import match_form
 from qa.text.tagging import Tagged
 
@@ -64,7 +64,8 @@ class Candidates:
 
 
 def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
-    """Every clause of the top passages, and every whole sentence that was split into clauses."""
+    """Every clause of the top passages, every whole sentence that was split into clauses, and a sentence that
+    points at the day the one before it named (当日是全国消防日) together with that one, which holds the date."""
     ranks: dict[int, int] = {}
     for rank, hit in enumerate(hits[:CANDIDATE_PASSAGES]):
         for row in snapshot.chunk_sentences(hit.chunk):
@@ -78,7 +79,20 @@ def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
             last += 1
         if last > row:
             units.append(Unit(row, last, rank))
+        if _same_day(snapshot, row):
+            first = row - 1
+            while _continues(snapshot, first - 1, first):
+                first -= 1
+            units.append(Unit(first, last, rank))
     return units
+
+
+def _same_day(snapshot: Snapshot, row: int) -> bool:
+    """Whether sentence ``row`` opens on a word for the day the sentence right before it, in its paragraph, named."""
+    if row < 1 or not snapshot.sentences[row].text.lstrip().startswith(SAME_DAY):
+        return False
+    before, sentence = snapshot.sentences[row - 1], snapshot.sentences[row]
+    return before.doc_id == sentence.doc_id and before.paragraph == sentence.paragraph
 
 
 def _continues(snapshot: Snapshot, left: int, right: int) -> bool:

@@ -163,6 +163,13 @@ def test_the_chair_is_not_answered_with_the_deputy(seed_qa):
     assert not chair.answerable or "车凤健" not in chair.answer
 
 
+def test_a_sentence_on_that_day_answers_with_the_date_the_sentence_before_it_names(seed_qa):
+    # 11月9日,在贵州省…体验消防设备的使用。当日是全国消防日,…: the unit is both sentences, and so is the quote.
+    answer = seed_qa.ask("全国消防日是哪一天？")
+    assert answer.answerable and answer.span == "11月9日"
+    assert answer.citations[0].quote.startswith("11月9日") and "当日是全国消防日" in answer.citations[0].quote
+
+
 def test_where_is_asked_by_the_whole_question_word():
     # The words after 在哪里 are 召开: the slot had been 里召开, which no evidence repeats.
     assert analyze("会议在哪里召开？").slot == ("会议", "召开")
