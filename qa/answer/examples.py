@@ -39,8 +39,7 @@ KINDS = ("number", "date", "person")
 _CLAUSE = re.compile(r"[^，,；;：:。！!？?]+")
 _ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)")
 # Openers that lean on an earlier sentence (其中, 他): the question would not say what it is about.
-_DANGLING = re.compile("^" + alternation(LEANS_BACK + ("其中", "那", "并且", "而且", "且", "也", "还", "但是", "对此",
-                                                       "为此", "之后")))
+_DANGLING = re.compile("^" + alternation(LEANS_BACK + ("其中", "那", "并且", "而且", "且", "也", "还", "但是", "之后")))
 # A second number makes a question hard to read (全市多少家企业已建会294家); a reporting frame
 # (记者…获悉) or a pointer back (这一项目) leaves it without its subject.
 _VAGUE = re.compile(r"[0-9０-９]|(?:获悉|了解到|介绍|表示|指出|透露|告诉|说)$|这一|这些|这个|这次|该|此次|上述")

@@ -19,11 +19,12 @@ from threadpoolctl import ThreadpoolController
 
 from embeddings.static import word_vectors
 from qa.answer.question import ANSWER_TYPES, Question, says_role
+from qa.answer.quoting import continues
 from qa.answer.spans import fitting, mentions
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import char_bigrams
-from qa.text.lexicon import AVERAGES, CLOSERS, ENUMERATION_COMMA, SAME_DAY, SEMICOLONS, SUPERLATIVES
+from qa.text.lexicon import AVERAGES, ENUMERATION_COMMA, SAME_DAY, SUPERLATIVES
 from qa.text.normalize import match_form
 from qa.text.tagging import Tagged
 
@@ -72,16 +73,16 @@ def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
             ranks.setdefault(row, rank)
     units = [Unit(row, row, rank) for row, rank in ranks.items()]
     for row, rank in ranks.items():
-        if _continues(snapshot, row - 1, row):
+        if continues(snapshot, row - 1, row):
             continue  # not the first clause of its sentence
         last = row
-        while _continues(snapshot, last, last + 1):
+        while continues(snapshot, last, last + 1):
             last += 1
         if last > row:
             units.append(Unit(row, last, rank))
         if _same_day(snapshot, row):
             first = row - 1
-            while _continues(snapshot, first - 1, first):
+            while continues(snapshot, first - 1, first):
                 first -= 1
             units.append(Unit(first, last, rank))
     return units
@@ -93,15 +94,6 @@ def _same_day(snapshot: Snapshot, row: int) -> bool:
         return False
     before, sentence = snapshot.sentences[row - 1], snapshot.sentences[row]
     return before.doc_id == sentence.doc_id and before.paragraph == sentence.paragraph
-
-
-def _continues(snapshot: Snapshot, left: int, right: int) -> bool:
-    """Whether row ``right`` is the next clause of the sentence that row ``left`` belongs to."""
-    if left < 0 or right >= len(snapshot.sentences):
-        return False
-    first, second = snapshot.sentences[left], snapshot.sentences[right]
-    return (first.doc_id == second.doc_id and first.paragraph == second.paragraph
-            and first.text.rstrip().rstrip(CLOSERS).endswith(tuple(SEMICOLONS)))
 
 
 def unit_text(snapshot: Snapshot, unit: Unit) -> str:

@@ -164,7 +164,7 @@ ENGLISH_PRONOUNS = frozenset("it its they them their he him his she her this tha
 SAME_DAY = ("当天", "当日", "同日", "同一天", "这一天", "是日")
 # A sentence opening on one of these leans on the one before it (所以…, 他…, 该公司…, 此外…, 当日…).
 LEANS_BACK = ("所以", "因此", "因而", "于是", "这样", "这", "此", "其", "该", *PRONOUNS, "但", "而", "并", "同时",
-              "此外", "另外", "后来", "其后", "随后", "结果", *SAME_DAY)
+              "此外", "另外", "后来", "其后", "随后", "结果", "对此", "为此", "由此", *SAME_DAY)
 # Time and source adverbs that open a news sentence, a comma after them (近日，… 据悉，…).
 NEWS_OPENERS = ("近日", "日前", "目前", "近年来", "今年以来", "此前", "当天", "当日", "随后", "同时", "此外", "据悉",
                 "据了解", "据介绍")

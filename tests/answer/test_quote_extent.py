@@ -10,6 +10,9 @@ TEXTS = {
     "port.txt": ("青岛港自动化码头", "青岛港自动化码头于2017年投入运营。该码头的作业效率比传统码头提高了30%。"
                  "它还减少了大量夜班人工。港口今年还开通了三条新航线。"),
     "fire.txt": ("消防安全宣传", "11月9日是全国消防日。各地消防救援队伍开展了消防安全宣传活动。"),
+    "course.txt": ("培训规划", "课程设置偏重于常规，启发性不强；教学缺少互动，难以指导实践。"
+                   "对此，油田工会制定了三年培训规划。"),
+    "day.txt": ("幼儿园开放日", "10月12日，孩子们在幼儿园体验木工和陶艺。当日是幼儿园的开放日，家长们也来了。"),
 }
 
 
@@ -39,6 +42,21 @@ def test_a_sentence_that_leans_back_is_quoted_with_its_neighbours(qa):
 def test_a_sentence_that_stands_alone_is_quoted_alone(qa):
     cited = qa.ask("全国消防日是哪一天？").citations[0]
     assert cited.quote == "11月9日是全国消防日。"
+
+
+def test_a_sentence_that_leans_back_takes_the_whole_sentence_before_it(qa):
+    # 对此 leans on the sentence before, both of its clauses (split at ；), not on its last clause alone.
+    snapshot = qa.index.snapshot
+    rows = {sentence.text: row for row, sentence in enumerate(snapshot.sentences)}
+    plan = rows["对此，油田工会制定了三年培训规划。"]
+    assert quote_rows(snapshot, plan, plan) == (plan - 2, plan)
+
+
+def test_that_day_is_quoted_and_answered_with_the_sentence_that_names_it(qa):
+    # 当日 points at the day the sentence before names: one unit with it, and one quote.
+    answer = qa.ask("幼儿园的开放日是哪一天？")
+    assert answer.answerable and answer.span == "10月12日"
+    assert answer.citations[0].quote == "10月12日，孩子们在幼儿园体验木工和陶艺。当日是幼儿园的开放日，家长们也来了。"
 
 
 def test_sentences_of_different_paragraphs_never_join(qa):
