@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from qa.text.bigrams import char_bigrams
 from qa.text.lexicon import (
     ASKED_UNITS,
+    ASPECT_PARTICLES,
     CLAUSE_MARKS,
     COLONS,
     CONTEST_NAMES,
@@ -145,7 +146,9 @@ def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:
         return "", ""
     before = _CLAUSE_BREAK.split(normalized[: asking.start()])[-1][-SLOT_CHARS:]
     after = _CLAUSE_BREAK.split(normalized[asking.end() :])[0][:SLOT_CHARS]
-    return before, after
+    # The evidence says what the verb took without the particle (采取了什么模式 → 采取“固定利率+工会贴息”的模式):
+    # CMRC train's 308 such 什么 questions, cut 27 answers exactly with it, 38 without.
+    return before.removesuffix(next((mark for mark in ASPECT_PARTICLES if before.endswith(mark)), "")), after
 
 
 _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]

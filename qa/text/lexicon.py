@@ -178,6 +178,9 @@ DETERMINERS = "全本该我各外此每"
 
 # -- function words ----------------------------------------------------------------------------
 
+# Aspect particles after a verb (采取了什么模式): a question says them where its evidence often does not
+# (采取“…”的模式).
+ASPECT_PARTICLES = ("了", "过", "着")
 # Words that introduce what something is or is called (作者是李四, 命名为, 名叫): what follows one is
 # often the thing a question asks for.
 COPULAS = ("是", "为", "叫", "即", "乃", "称", "名叫", "叫做", "称为", "名为")

@@ -13,7 +13,7 @@ from qa.answer.crosslingual import pinyin_names
 from qa.answer.features import coverages
 from qa.answer.question import analyze, says_role
 from qa.answer.span_choice import best_span
-from qa.answer.spans import candidates, fitting, mentions, typed_candidates
+from qa.answer.spans import candidates, fitting, mentions, slot_span, typed_candidates
 from qa.cli.evaluate import evaluate, load_items
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
@@ -168,6 +168,13 @@ def test_a_sentence_on_that_day_answers_with_the_date_the_sentence_before_it_nam
     answer = seed_qa.ask("全国消防日是哪一天？")
     assert answer.answerable and answer.span == "11月9日"
     assert answer.citations[0].quote.startswith("11月9日") and "当日是全国消防日" in answer.citations[0].quote
+
+
+def test_the_slot_leaves_the_particle_after_the_verb_out():
+    # The question says 启动了, the evidence 启动“…”: anchored on 启动, the span is what stands in the slot.
+    question = analyze("湖北启动了什么服务月？")
+    assert question.slot == ("湖北启动", "服务月")
+    assert slot_span(tag("11月1日,湖北启动“工会送温暖”服务月。"), question) == "工会送温暖"
 
 
 def test_where_is_asked_by_the_whole_question_word():
