@@ -22,6 +22,7 @@ from qa.text.lexicon import (
     QUANTITY_UNITS,
     QUOTE_CLOSERS,
     QUOTE_OPENERS,
+    ROLE_TITLES,
     TITLE_MARKS,
     TOTAL_WORDS,
     WEIGHT_UNITS,
@@ -153,11 +154,28 @@ def _people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
         if last > index:
             while first > 0 and len(words[first - 1][0]) == 1 and words[first - 1][1] in _NAME_PIECE_FLAGS:
                 first -= 1
+        elif len(word) < 2 and _titled(words, index) and _given_name(words, index + 1):
+            last = index + 1  # after a title, a surname jieba cut from a given name it took for a word (部长朱 永安)
         elif len(word) < 2:
             continue
         covered = words[last][2] + len(words[last][0])
         spans.append((words[first][2], covered))
     return spans
+
+
+def _titled(words: tuple[Word, ...], index: int) -> bool:
+    """Whether ``words[index]`` follows a title (部长, 主席): news names a person right after one."""
+    return index > 0 and words[index - 1][0].endswith(ROLE_TITLES)
+
+
+def _given_name(words: tuple[Word, ...], index: int) -> bool:
+    """Whether ``words[index]`` can be the given name after a lone surname: one or two Han characters of a
+    nominal or name word, the end of a word run (a given name is not the head of a longer noun)."""
+    if index >= len(words):
+        return False
+    word, flag, _ = words[index]
+    return (len(word) <= 2 and _HAN_START.match(word) is not None and flag in _GIVEN_NAME_FLAGS
+            and (index + 1 == len(words) or words[index + 1][1] not in _NOMINAL_FLAGS))
 
 
 def _name_end(words: tuple[Word, ...], last: int) -> int:
@@ -184,6 +202,8 @@ _NOT_AFTER_JOINER = _FUNCTION_FLAGS - {"m"}
 # What a piece of a name after its "·" may be tagged, and the regnal number that ends a ruler's (三世).
 _NAME_PIECE_FLAGS = {*_NAME_FLAGS, "nz", "ns", "ng", "j"}
 _REGNAL = re.compile(r"[一二三四五六七八九十]+世")
+# What jieba tags a given name it does not know as one, after a surname it cut off (永安, 明, 晓红).
+_GIVEN_NAME_FLAGS = {"ns", "n", "nz", "ng", "a", "nr"}
 _HAN_START = re.compile(r"[\u4e00-\u9fff]")
 # Nominal words, and fixed expressions (饮食文化 of 重庆熊阿嫂饮食文化有限公司).
 _NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng", "l"}

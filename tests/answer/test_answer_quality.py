@@ -150,6 +150,12 @@ def test_the_office_asked_after_is_the_one_beside_the_asking_phrase(question, ro
     assert analyze(question).role == role
 
 
+def test_a_name_jieba_cut_after_its_surname_is_one_person_after_a_title():
+    # jieba reads 朱永安 as 朱 (a surname) and 永安 (a place): after 部长 it is one name.
+    tagged = tag("淮河能源集团工会权益保障部部长朱永安介绍说。")
+    assert "朱永安" in [tagged.form[start:end] for start, end in candidates(tagged, "person")]
+
+
 def test_an_office_named_without_its_holder_does_not_answer_who_holds_it(seed_qa):
     # The article makes the city's deputy secretary-general a convener, never naming him; 成员 had been the span.
     assert not seed_qa.ask("秦皇岛市政府副秘书长是谁？").answerable
