@@ -154,16 +154,16 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     off_title = np.where(in_title, 0.0, weights)
     topical_support = coverages(weights, said, in_title, in_context)
     matrix = np.empty((len(units), len(FEATURES)), np.float32)
-    matrix[:, :4] = np.column_stack([
+    matrix[:, _columns("dense", "inverse_rank")] = np.column_stack([
         np.maximum.reduceat(row_dense[unit_columns], unit_starts),
         np.maximum.reduceat(row_dense[unit_columns], unit_starts) - row_dense.max(),
         [unit.passage_rank for unit in units], [1 / (1 + unit.passage_rank) for unit in units]])
-    matrix[:, 4:11] = np.column_stack([
+    matrix[:, _columns("topical", "bigram_share")] = np.column_stack([
         *topical_support, _weighed(said, weights), _weighed(in_context, weights),
         _weighed(np.array([article_holds[doc_id] for doc_id in doc_ids], bool).reshape(said.shape), weights),
         _bm25(counts, weights, np.array([len(text) for text in texts], np.float64), mean_chars),
         _weighed(said[:, :len(question.terms)], np.ones(len(question.terms)))])
-    matrix[:, 14:19] = np.column_stack([
+    matrix[:, _columns("missing_weight", "untitled_soft")] = np.column_stack([
         np.max(np.where(said, 0.0, weights), axis=1, initial=0.0) / top_weight,
         _weighed(alike, weights), np.max((1.0 - alike) * weights, axis=1, initial=0.0) / top_weight,
         # A headline that says every term leaves the unit nothing to say: as complete as can be.
@@ -180,12 +180,12 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
         unit_typed = [typed[row] for row in range(unit.first, unit.last + 1)] if typed else [(0, False, 0.0)]
         typed_new = any(new for _, new, _ in unit_typed)
         says_superlative = any(word in text for word in SUPERLATIVES)
-        matrix[index, 11:14] = [
+        matrix[index, _columns("common_share", "keywords_missing")] = [
             longest_common(asked, text) / max(1, len(asked)),
             _fraction([word in text for word in keywords]),
             _fraction([word not in text and word not in context and word not in article.title for word in keywords],
                       0.0)]
-        matrix[index, 19:] = [
+        matrix[index, _columns("typed", FEATURES[-1])] = [
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
             max(slot for _, _, slot in unit_typed),
@@ -199,6 +199,12 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             *question_part,
         ]
     return Candidates(units, matrix)
+
+
+def _columns(first: str, last: str) -> slice:
+    """The matrix columns of FEATURES ``first`` to ``last``: a block written at once is named, not counted, so
+    that a feature added to FEATURES cannot shift what the block fills (numpy refuses a block of another width)."""
+    return slice(FEATURES.index(first), FEATURES.index(last) + 1)
 
 
 def _role_unsaid(question: Question, text: str, typed_new: bool) -> bool:
