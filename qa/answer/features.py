@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 
 from embeddings.static import word_vectors
 from qa.answer.question import ANSWER_TYPES, Question, says_role
-from qa.answer.quoting import continues
+from qa.answer.quoting import continues, same_paragraph
 from qa.answer.spans import fitting, mentions
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
@@ -90,10 +90,7 @@ def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
 
 def _same_day(snapshot: Snapshot, row: int) -> bool:
     """Whether sentence ``row`` opens on a word for the day the sentence right before it, in its paragraph, named."""
-    if row < 1 or not snapshot.sentences[row].text.lstrip().startswith(SAME_DAY):
-        return False
-    before, sentence = snapshot.sentences[row - 1], snapshot.sentences[row]
-    return before.doc_id == sentence.doc_id and before.paragraph == sentence.paragraph
+    return snapshot.sentences[row].text.lstrip().startswith(SAME_DAY) and same_paragraph(snapshot, row - 1, row)
 
 
 def unit_text(snapshot: Snapshot, unit: Unit) -> str:

@@ -42,7 +42,6 @@ _CENTURY = r"几世纪|哪一?个?世纪"
 # Which dynasty, decade or age: answered by a date-like span (宋朝, 1990年代, 白垩纪晚期), as 哪个世纪 is.
 _ERA_ASKED = r"(?:哪一?个?|什么)(?:朝代|年代|时代)"
 
-
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 哪三个地方 asks for three of them, as 哪几个 asks for some.
@@ -233,9 +232,8 @@ def _asked_role(normalized: str, answer_type: str) -> str | None:
         rank = _RANKS.search(normalized)
         return rank.group() if rank else None
     name = next(name for name, title in office.groupdict().items() if title)
-    start, title = office.start(name), office.group(name)
-    deputy = normalized[max(0, start - len(DEPUTY_MARK)):start] == DEPUTY_MARK
-    return DEPUTY_MARK + title if deputy else title
+    title = office.group(name)
+    return DEPUTY_MARK + title if _deputy_before(normalized, office.start(name)) else title
 
 
 def says_role(text: str, role: str) -> bool:
@@ -244,8 +242,12 @@ def says_role(text: str, role: str) -> bool:
     the deputy)."""
     if role.startswith(DEPUTY_MARK):
         return role in text
-    return any(text[max(0, match.start() - len(DEPUTY_MARK)):match.start()] != DEPUTY_MARK
-               for match in re.finditer(re.escape(role), text))
+    return any(not _deputy_before(text, match.start()) for match in re.finditer(re.escape(role), text))
+
+
+def _deputy_before(text: str, start: int) -> bool:
+    """Whether the title at ``start`` of ``text`` is a deputy's (副 before it)."""
+    return text[max(0, start - len(DEPUTY_MARK)):start] == DEPUTY_MARK
 
 
 def content_terms(normalized: str) -> list[str]:

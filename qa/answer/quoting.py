@@ -17,15 +17,12 @@ def quote_rows(snapshot: Snapshot, first: int, last: int,
                taken: frozenset[int] | set[int] = frozenset()) -> tuple[int, int]:
     """The first and last sentence rows to quote for the chosen rows ``first``..``last``: those, plus the
     sentence before (all of its clauses) when the first leans back on it, plus the row after when that one
-    leans back on the last. Only sentences
-    of the same paragraph that touch in the source join, so the quote stays one slice of the source;
-    rows in ``taken`` (quoted for another item) are left to their own quote."""
+    leans back on the last. Only sentences of the same paragraph that touch in the source join, so the quote
+    stays one slice of the source; rows in ``taken`` (quoted for another item) are left to their own quote."""
     def joins(left: int, right: int) -> bool:
-        if left < 0 or right >= len(snapshot.sentences) or {left, right} & taken:
-            return False
-        first, second = snapshot.sentences[left], snapshot.sentences[right]
-        return (first.doc_id == second.doc_id and first.paragraph == second.paragraph
-                and first.source_end == second.source_start and bool(_LEANS_BACK.match(second.text)))
+        return (not {left, right} & taken and same_paragraph(snapshot, left, right)
+                and snapshot.sentences[left].source_end == snapshot.sentences[right].source_start
+                and bool(_LEANS_BACK.match(snapshot.sentences[right].text)))
 
     if joins(first - 1, first):
         first -= 1
@@ -37,9 +34,13 @@ def quote_rows(snapshot: Snapshot, first: int, last: int,
 
 def continues(snapshot: Snapshot, left: int, right: int) -> bool:
     """Whether row ``right`` is the next clause of the sentence that row ``left`` belongs to."""
+    return (same_paragraph(snapshot, left, right)
+            and snapshot.sentences[left].text.rstrip().rstrip(CLOSERS).endswith(tuple(SEMICOLONS)))
+
+
+def same_paragraph(snapshot: Snapshot, left: int, right: int) -> bool:
+    """Whether rows ``left`` and ``right`` both exist and stand in one paragraph of one document."""
     if left < 0 or right >= len(snapshot.sentences):
         return False
     first, second = snapshot.sentences[left], snapshot.sentences[right]
-    return (first.doc_id == second.doc_id and first.paragraph == second.paragraph
-            and first.text.rstrip().rstrip(CLOSERS).endswith(tuple(SEMICOLONS)))
-
+    return first.doc_id == second.doc_id and first.paragraph == second.paragraph

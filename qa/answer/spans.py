@@ -297,8 +297,8 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
     if question.role and not says_role(sentence, question.role):
         return []
     if question.role and question.answer_type == "person":
-        # The holder of an office is named, not a group (none of the 30 answers of CMRC train, trial and the
-        # seeds to 谁是主任 is one; 成员 had answered 市政府副秘书长是谁).
+        # The holder of an office or of a place in a contest is named, not a group (none of the 30 answers of
+        # CMRC train, trial and the seeds to 谁是主任 or 冠军是谁 is one; 成员 had answered 市政府副秘书长是谁).
         groups = set(_groups_of_people(tagged.words))
         found = [span for span in found if span not in groups]
     if question.answer_type in ("name", "factoid") and (noun := _asked_noun(question.slot[1])):

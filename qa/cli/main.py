@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from qa import limits
 from qa.errors import QAError
-from qa.limits import RETRIEVERS
 from qa.settings import BACKEND_ENV, BACKENDS, MILVUS_URI_ENV, Settings
 
 if TYPE_CHECKING:
@@ -96,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = command("eval", run_eval, "score answers on a JSONL question set, beside BM25-only and dense-only")
     evaluate.add_argument("questions", type=Path, help="JSONL: id, type, question, answers, source_file, ...")
-    evaluate.add_argument("--retriever", default=",".join(RETRIEVERS),
+    evaluate.add_argument("--retriever", default=",".join(limits.RETRIEVERS),
                           help="comma-separated retrievers to compare (default: hybrid,dense,bm25)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     evaluate.add_argument("--out", type=Path, help="write one JSON row per question (and retriever) here")
@@ -142,7 +141,7 @@ def _write_options(parser: argparse.ArgumentParser) -> None:
 def _answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
     parser.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
-    parser.add_argument("--retriever", default="hybrid", help=f"{', '.join(RETRIEVERS)} (default hybrid)")
+    parser.add_argument("--retriever", default="hybrid", help=f"{', '.join(limits.RETRIEVERS)} (default hybrid)")
 
 
 def open_qa(args: argparse.Namespace, create: bool = False) -> QA:
@@ -239,10 +238,10 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     from qa.cli.evaluate import evaluate, format_reliability, format_table, load_items
 
-    retrievers = [limits.choice(name.strip(), "retriever", RETRIEVERS) for name in args.retriever.split(",")
+    retrievers = [limits.choice(name.strip(), "retriever", limits.RETRIEVERS) for name in args.retriever.split(",")
                   if name.strip()]
     if not retrievers:
-        raise QAError(f"no retriever given; choose from {', '.join(RETRIEVERS)}")
+        raise QAError(f"no retriever given; choose from {', '.join(limits.RETRIEVERS)}")
     items = load_items(args.questions)
     qa = open_qa(args)
     # Asked as a server answers: warmed first, so that no question's latency holds the loading of a dictionary.
