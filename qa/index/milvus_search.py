@@ -43,7 +43,11 @@ class MilvusSearch:
             scored = list(reciprocal_rank([[hit["chunk_id"] for hit in hits]]).items())
         else:
             return {}
-        return {chunk_row[chunk_id]: score for chunk_id, score in scored if chunk_id in chunk_row}
+        ranked: dict[int, float] = {}
+        for chunk_id, score in scored:  # a chunk Milvus returns twice keeps its first, higher place
+            if chunk_id in chunk_row:
+                ranked.setdefault(chunk_row[chunk_id], score)
+        return ranked
 
     def changed(self, removed_ids: np.ndarray, keep: np.ndarray, rows: Rows, chunk_ids: np.ndarray,
                 chunk_vectors: np.ndarray) -> MilvusSearch:

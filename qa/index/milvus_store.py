@@ -48,6 +48,12 @@ PLACEHOLDER = [0.0, 0.0]
 # chosen over its jieba analyzer by bench/milvus_bm25.py (README, "Scaling out").
 ANALYZER = {"tokenizer": "standard"}
 
+# Each table's primary key. A key names one entity, but Milvus may return it twice: it does not make keys
+# unique on insert, and milvus-lite replays a write-ahead log it had already flushed when its process
+# was killed while closing (its recovery does not skip logs older than its manifest's active one). Rows
+# here are written once per key, so the copies are the same row, and every read keeps one.
+KEYS = {"meta": "key", "sources": "name", "texts": "key", "sentences": "sentence_id", "chunks": "chunk_id"}
+
 # A document's row as the SQLite store's documents table has it (read_rows and stored_document read it).
 DOCUMENT_FIELDS = ("doc_id", "source", "ordinal", "kind", "title", "subtitle", "byline", "reporters", "dateline",
                    "date", "paragraphs")
@@ -220,8 +226,8 @@ class MilvusStore:
         """Documents, sentences and chunks rows of ``documents``, in the SQLite store's order; None when
         a write superseded some of them while they were read (the caller reads the state again)."""
         entries = [entry for _, entry in documents.values()]
-        sentences = self._rows_in("sentences", "sentence_id", SENTENCE_FIELDS, entries, 0)
-        chunks = self._rows_in("chunks", "chunk_id", CHUNK_FIELDS, entries, 2)
+        sentences = self._rows_in("sentences", SENTENCE_FIELDS, entries, 0)
+        chunks = self._rows_in("chunks", CHUNK_FIELDS, entries, 2)
         texts = self._texts("document", {entry.doc_id: entry.generation for entry in entries})
         expected = (sum(entry.extent[1] - entry.extent[0] for entry in entries),
                     sum(entry.extent[3] - entry.extent[2] for entry in entries))
@@ -235,7 +241,8 @@ class MilvusStore:
         document_rows.sort(key=lambda row: (row["source"], row["ordinal"]))
         return document_rows, sentences, chunks
 
-    def _rows_in(self, table: str, key: str, fields: tuple[str, ...], entries: list[Entry], low: int) -> list[Row]:
+    def _rows_in(self, table: str, fields: tuple[str, ...], entries: list[Entry], low: int) -> list[Row]:
+        key = KEYS[table]
         ranges = sorted((entry.extent[low], entry.extent[low + 1]) for entry in entries
                         if entry.extent[low + 1] > entry.extent[low])
         found: list[Row] = []
@@ -417,7 +424,8 @@ class MilvusStore:
         if not self.client.has_collection(self.names["sentences"]):
             return
         entries = [entry for entries in manifests.values() for entry in entries]
-        for table, key, low in (("sentences", "sentence_id", 0), ("chunks", "chunk_id", 2)):
+        for table, low in (("sentences", 0), ("chunks", 2)):
+            key = KEYS[table]
             live = _merged(sorted((entry.extent[low], entry.extent[low + 1]) for entry in entries))
             dead = [row[key] for row in self._all(table, collectable, [key]) if not _within(row[key], live)]
             for start in range(0, len(dead), PAGE):
@@ -430,19 +438,19 @@ class MilvusStore:
                 if self.client.has_collection(name):
                     self.client.load_collection(name)
             return
-        for table, key, key_bytes, fields in (
-                ("meta", "key", 256, [("value", DataType.VARCHAR, {"max_length": 4_096})]),
-                ("sources", "name", NAME_BYTES, [("sha256", DataType.VARCHAR, {"max_length": 64}),
+        for table, key_bytes, fields in (
+                ("meta", 256, [("value", DataType.VARCHAR, {"max_length": 4_096})]),
+                ("sources", NAME_BYTES, [("sha256", DataType.VARCHAR, {"max_length": 64}),
                                                  ("generation", DataType.INT64, {}),
                                                  ("text_generation", DataType.INT64, {})]),
-                ("texts", "key", NAME_BYTES + 64, [("kind", DataType.VARCHAR, {"max_length": 16}),
+                ("texts", NAME_BYTES + 64, [("kind", DataType.VARCHAR, {"max_length": 16}),
                                                    ("name", DataType.VARCHAR, {"max_length": NAME_BYTES}),
                                                    ("owner", DataType.VARCHAR, {"max_length": NAME_BYTES}),
                                                    ("generation", DataType.INT64, {}),
                                                    ("part", DataType.INT64, {}), ("parts", DataType.INT64, {}),
                                                    ("text", DataType.VARCHAR, {"max_length": VARCHAR_BYTES})])):
             schema = self.client.create_schema(auto_id=False)
-            schema.add_field(key, DataType.VARCHAR, is_primary=True, max_length=key_bytes)
+            schema.add_field(KEYS[table], DataType.VARCHAR, is_primary=True, max_length=key_bytes)
             for field, kind, options in fields:
                 schema.add_field(field, kind, **options)
             schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=len(PLACEHOLDER))
@@ -452,7 +460,7 @@ class MilvusStore:
         if self.client.has_collection(self.names["chunks"]):
             return
         sentences = self.client.create_schema(auto_id=False)
-        sentences.add_field("sentence_id", DataType.INT64, is_primary=True)
+        sentences.add_field(KEYS["sentences"], DataType.INT64, is_primary=True)
         _add_common(sentences)
         for field in ("paragraph", "start", "end", "source_start", "source_end"):
             sentences.add_field(field, DataType.INT64)
@@ -462,7 +470,7 @@ class MilvusStore:
         # Sentences are read, never searched: the cheapest index Milvus accepts.
         self._create(self.names["sentences"], sentences, {"vector": ("FLAT", "IP")})
         chunks = self.client.create_schema(auto_id=False)
-        chunks.add_field("chunk_id", DataType.INT64, is_primary=True)
+        chunks.add_field(KEYS["chunks"], DataType.INT64, is_primary=True)
         _add_common(chunks)
         chunks.add_field("first_sentence", DataType.INT64)
         chunks.add_field("last_sentence", DataType.INT64)
@@ -492,17 +500,17 @@ class MilvusStore:
         if not self.client.has_collection(name):
             return []
         # Most reads are a few rows: one query; only a read that fills a page goes on with an iterator.
-        found = [dict(row) for row in self.client.query(name, filter=expression, output_fields=fields, limit=PAGE)]
-        if len(found) < PAGE:
-            return found
-        found = []
-        iterator = self.client.query_iterator(name, batch_size=PAGE, filter=expression, output_fields=fields)
-        try:
-            while batch := iterator.next():
-                found += [dict(row) for row in batch]
-        finally:
-            iterator.close()
-        return found
+        rows = self.client.query(name, filter=expression, output_fields=fields, limit=PAGE)
+        if len(rows) == PAGE:
+            rows = []
+            iterator = self.client.query_iterator(name, batch_size=PAGE, filter=expression, output_fields=fields)
+            try:
+                while batch := iterator.next():
+                    rows += batch
+            finally:
+                iterator.close()
+        key = KEYS[table]
+        return list({row[key]: dict(row) for row in rows}.values())
 
 
 def _add_common(schema) -> None:
