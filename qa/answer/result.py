@@ -10,6 +10,10 @@ import dataclasses
 from dataclasses import dataclass, field
 
 NO_ANSWER = "资料中没有找到相关答案。"
+# Confidence is calibrated (the share of such answers that are right): under one half an answer is more
+# likely wrong than right, and every front end says so beside it.
+UNCERTAIN_BELOW = 0.5
+UNCERTAIN_NOTE = "把握不大（可信度 {percent}%），请对照原文核实。"
 
 
 class Serialisable:
@@ -49,6 +53,15 @@ class Answer(Serialisable):
     answer: str = field(metadata={"description": "quoted sentences, each followed by its [n] marker"})
     answerable: bool
     confidence: float = field(metadata={"minimum": 0, "maximum": 1})
+    uncertain: bool = field(init=False, metadata={"description": "answered at a confidence under 0.5, so more "
+                                                                 "likely wrong than right: front ends say so"})
     span: str | None = field(metadata={"description": "the short answer inside the quote, where found"})
     citations: list[Citation]
     passages: list[Passage]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "uncertain", self.answerable and self.confidence < UNCERTAIN_BELOW)
+
+    def uncertainty_note(self) -> str | None:
+        """What a front end says beside an uncertain answer (None for a sure one or an abstention)."""
+        return UNCERTAIN_NOTE.format(percent=round(self.confidence * 100)) if self.uncertain else None

@@ -287,6 +287,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def format_answer(result: Answer) -> str:
     lines = [result.answer]
+    if note := result.uncertainty_note():
+        lines.append(note)
     if result.span:
         lines.append(f"答案：{result.span}")
     for item in result.citations:

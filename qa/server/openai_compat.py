@@ -56,10 +56,12 @@ def chat_completions() -> Response:
 
 
 def with_footnotes(answer: Answer) -> str:
-    """The answer text followed by one "[n] 标题（日期，source）" line per citation."""
+    """The answer text (and what is said beside an uncertain one) followed by one "[n] 标题（日期，source）"
+    line per citation."""
     notes = [f"[{item.n}] {item.title}（{'，'.join(filter(None, (item.date, item.source)))}）"
              for item in answer.citations]
-    return answer.answer + ("\n\n" + "\n".join(notes) if notes else "")
+    text = "\n".join(filter(None, (answer.answer, answer.uncertainty_note())))
+    return text + ("\n\n" + "\n".join(notes) if notes else "")
 
 
 def _chunks(completion_id: str, created: int, content: str, citations: list[Citation]) -> Iterator[str]:

@@ -417,3 +417,22 @@ def test_a_candidate_the_question_words_surround_beats_one_nearer_a_keyword():
 
 def test_no_span_is_cut_where_the_text_does_not_hold_the_question_words():
     assert best_span(tag("该馆藏有大量古籍。"), analyze("湖北启动了什么服务月？")) is None
+
+
+def test_an_answer_more_likely_wrong_than_right_says_so_in_every_front_end(seed_qa):
+    from qa.answer.result import UNCERTAIN_BELOW
+    from qa.cli.main import format_answer
+    from qa.server.openai_compat import with_footnotes
+
+    answers = [seed_qa.ask(item.question) for item in load_items(SEED_DEV) if not item.history]
+    for answer in answers:
+        assert answer.uncertain == (answer.answerable and answer.confidence < UNCERTAIN_BELOW), answer.question
+    sure = next(answer for answer in answers if answer.answerable and not answer.uncertain)
+    assert sure.uncertainty_note() is None
+    assert format_answer(sure).startswith(sure.answer + "\n") and "把握不大" not in with_footnotes(sure)
+    # The seed set has such answers (the summer camp's name at 0.41): if none is left, pick another question.
+    doubtful = next(answer for answer in answers if answer.uncertain)
+    note = f"把握不大（可信度 {round(doubtful.confidence * 100)}%），请对照原文核实。"
+    assert doubtful.uncertainty_note() == note
+    assert format_answer(doubtful).split("\n")[:2] == [doubtful.answer, note]
+    assert with_footnotes(doubtful).startswith(f"{doubtful.answer}\n{note}\n\n[1] ")

@@ -58,6 +58,12 @@ class Server:
         with urllib.request.urlopen(self.url + path, timeout=10) as response:
             return json.load(response)
 
+    def post(self, path: str, body: dict) -> dict:
+        request = urllib.request.Request(self.url + path, json.dumps(body).encode(),
+                                         {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)
+
 
 def start_server(data_dir: Path, log: Path, timeout: float = 120.0) -> Server:
     """``qa serve`` on a free loopback port, once /api/health answers."""

@@ -466,3 +466,26 @@ def test_no_accessibility_violations(browser, server, color_scheme):
         assert results.violations_count == 0, results.generate_report()
     finally:
         page.context.close()
+
+
+# A seed question the models answer right, but at a confidence under one half.
+DOUBTFUL = "陕西省财贸金融轻工工会给外卖配送员安排的那个夏令营叫什么名字？"
+
+
+def test_an_answer_more_likely_wrong_than_right_says_so(page, server):
+    page.goto(server.url + "/")
+    uncertain = {}
+    for question in (XINJIANG, DOUBTFUL):
+        served = server.post("/api/ask", {"question": question})
+        assert served["answerable"], question
+        uncertain[question] = served["uncertain"]
+        page.get_by_role("button", name="新对话").click()  # each asked alone, as /api/ask asks it
+        ask(page, question)
+        answer = last_answer(page)
+        expect(answer).to_have_class(re.compile("answer-found"))
+        expect(answer.locator(".confidence")).to_have_text(f"可信度 {int(served['confidence'] * 100 + 0.5)}%")
+        if served["uncertain"]:
+            expect(answer.locator(".uncertain-note")).to_contain_text("把握不大")
+        else:
+            expect(answer.locator(".uncertain-note")).to_have_count(0)
+    assert uncertain == {XINJIANG: False, DOUBTFUL: True}, f"pick questions answered above and below 0.5: {uncertain}"

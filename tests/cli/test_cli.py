@@ -12,7 +12,7 @@ import pytest
 from qa.engine import QA
 from tests.builders import CMRC_CORPUS, assert_one_line_error, run_qa
 
-ANSWER_KEYS = {"question", "answer", "answerable", "confidence", "span", "citations", "passages"}
+ANSWER_KEYS = {"question", "answer", "answerable", "confidence", "uncertain", "span", "citations", "passages"}
 CITATION_KEYS = {"n", "doc_id", "title", "date", "source", "paragraph", "quote", "start", "end"}
 PASSAGE_KEYS = {"doc_id", "title", "source", "text", "score", "start", "end"}
 

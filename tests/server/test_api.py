@@ -30,7 +30,7 @@ from tests.builders import (
     parse_sse,
 )
 
-ANSWER_KEYS = ["question", "answer", "answerable", "confidence", "span", "citations", "passages"]
+ANSWER_KEYS = ["question", "answer", "answerable", "confidence", "uncertain", "span", "citations", "passages"]
 
 
 def assert_error(response, status: int, code: str) -> dict:

@@ -145,6 +145,11 @@ export class AnswerView {
       }
     }
     this.body.append(text);
+    if (answer.uncertain) {
+      this.card.classList.add("answer-uncertain");
+      this.body.append(h("p", { class: "uncertain-note", role: "note" },
+        "把握不大：这句话未必回答了问题，请打开原文核实。"));
+    }
 
     if (citations.length) {
       const list = h("ol", { class: "citations", "aria-label": "引用来源" });
@@ -219,7 +224,7 @@ export class AnswerView {
     }, icon("copy", "icon icon-copy"), icon("check", "icon icon-check"), label);
     const confidence = Math.round((Number(answer.confidence) || 0) * 100);
     return h("div", { class: "actions" }, button,
-      h("span", { class: "confidence", title: "回答句与问题的匹配程度" }, `匹配度 ${confidence}%`));
+      h("span", { class: "confidence", title: "估计这个回答正确的概率" }, `可信度 ${confidence}%`));
   }
 
   /** The request failed; error is an ApiError. */
