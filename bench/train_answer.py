@@ -417,8 +417,8 @@ def main() -> None:
     parser.add_argument("--tune", type=Path, nargs="+", required=True,
                         help="tuning feature files, joined (simplified and traditional script)")
     parser.add_argument("--report", type=Path, nargs="*", default=[])
-    # Under the 0.08 a reader may be refused (issue 12); lower, the answers the threshold lets through are
-    # mostly wrong (README, "The price").
+    # Issue 12 allows at most 0.08 of answerable questions abstained on; a lower rate lets through answers
+    # that are mostly wrong (README, Quality, "Stop 38").
     parser.add_argument("--false-abstain", type=float, default=0.075,
                         help="share of tune's answerable questions the threshold may abstain on (default 0.075)")
     parser.add_argument("--cross-validate", type=int, metavar="K",

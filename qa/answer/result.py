@@ -64,4 +64,5 @@ class Answer(Serialisable):
 
     def uncertainty_note(self) -> str | None:
         """What a front end says beside an uncertain answer (None for a sure one or an abstention)."""
-        return UNCERTAIN_NOTE.format(percent=round(self.confidence * 100)) if self.uncertain else None
+        # Rounded half up, as the chat page rounds it.
+        return UNCERTAIN_NOTE.format(percent=int(self.confidence * 100 + 0.5)) if self.uncertain else None

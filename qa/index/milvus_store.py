@@ -441,14 +441,14 @@ class MilvusStore:
         for table, key_bytes, fields in (
                 ("meta", 256, [("value", DataType.VARCHAR, {"max_length": 4_096})]),
                 ("sources", NAME_BYTES, [("sha256", DataType.VARCHAR, {"max_length": 64}),
-                                                 ("generation", DataType.INT64, {}),
-                                                 ("text_generation", DataType.INT64, {})]),
+                                         ("generation", DataType.INT64, {}),
+                                         ("text_generation", DataType.INT64, {})]),
                 ("texts", NAME_BYTES + 64, [("kind", DataType.VARCHAR, {"max_length": 16}),
-                                                   ("name", DataType.VARCHAR, {"max_length": NAME_BYTES}),
-                                                   ("owner", DataType.VARCHAR, {"max_length": NAME_BYTES}),
-                                                   ("generation", DataType.INT64, {}),
-                                                   ("part", DataType.INT64, {}), ("parts", DataType.INT64, {}),
-                                                   ("text", DataType.VARCHAR, {"max_length": VARCHAR_BYTES})])):
+                                            ("name", DataType.VARCHAR, {"max_length": NAME_BYTES}),
+                                            ("owner", DataType.VARCHAR, {"max_length": NAME_BYTES}),
+                                            ("generation", DataType.INT64, {}),
+                                            ("part", DataType.INT64, {}), ("parts", DataType.INT64, {}),
+                                            ("text", DataType.VARCHAR, {"max_length": VARCHAR_BYTES})])):
             schema = self.client.create_schema(auto_id=False)
             schema.add_field(KEYS[table], DataType.VARCHAR, is_primary=True, max_length=key_bytes)
             for field, kind, options in fields:

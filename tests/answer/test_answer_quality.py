@@ -432,7 +432,7 @@ def test_an_answer_more_likely_wrong_than_right_says_so_in_every_front_end(seed_
     assert format_answer(sure).startswith(sure.answer + "\n") and "把握不大" not in with_footnotes(sure)
     # The seed set has such answers (the summer camp's name at 0.41): if none is left, pick another question.
     doubtful = next(answer for answer in answers if answer.uncertain)
-    note = f"把握不大（可信度 {round(doubtful.confidence * 100)}%），请对照原文核实。"
+    note = f"把握不大（可信度 {int(doubtful.confidence * 100 + 0.5)}%），请对照原文核实。"
     assert doubtful.uncertainty_note() == note
     assert format_answer(doubtful).split("\n")[:2] == [doubtful.answer, note]
     assert with_footnotes(doubtful).startswith(f"{doubtful.answer}\n{note}\n\n[1] ")
