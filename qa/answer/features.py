@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 
 from embeddings.static import word_vectors
 from qa.answer.question import ANSWER_TYPES, Question, says_role
-from qa.answer.quoting import continues, same_paragraph
+from qa.answer.quoting import continues, same_paragraph, sentence_start
 from qa.answer.spans import fitting, mentions
 from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
@@ -81,10 +81,7 @@ def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
         if last > row:
             units.append(Unit(row, last, rank))
         if _same_day(snapshot, row):
-            first = row - 1
-            while continues(snapshot, first - 1, first):
-                first -= 1
-            units.append(Unit(first, last, rank))
+            units.append(Unit(sentence_start(snapshot, row - 1), last, rank))
     return units
 
 

@@ -25,11 +25,16 @@ def quote_rows(snapshot: Snapshot, first: int, last: int,
                 and bool(_LEANS_BACK.match(snapshot.sentences[right].text)))
 
     if joins(first - 1, first):
-        first -= 1
         # The whole sentence it leans on: a clause of it alone (教学缺少互动) may not hold the thought.
-        while first - 1 not in taken and continues(snapshot, first - 1, first):
-            first -= 1
+        first = sentence_start(snapshot, first - 1, taken)
     return first, (last + 1 if joins(last, last + 1) else last)
+
+
+def sentence_start(snapshot: Snapshot, row: int, taken: frozenset[int] | set[int] = frozenset()) -> int:
+    """The first clause row of the sentence that row ``row`` belongs to, not reaching into rows ``taken``."""
+    while row - 1 not in taken and continues(snapshot, row - 1, row):
+        row -= 1
+    return row
 
 
 def continues(snapshot: Snapshot, left: int, right: int) -> bool:
