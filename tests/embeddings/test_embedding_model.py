@@ -6,7 +6,8 @@ import sys
 import numpy as np
 
 from embeddings.bundled import BundledE5
-from embeddings.model import load_model, sentence_transformer
+from embeddings.cache import CachedEncoder
+from embeddings.model import load_model, model_name, sentence_transformer
 
 TEXTS = ["新疆今年新增了多少工会会员？", "体检项目包括内科、腹部彩超、胸部CT、心电图等共计21项。",
          "全国消防日是哪一天？"]
@@ -31,3 +32,16 @@ def test_the_server_path_imports_neither_torch_nor_sentence_transformers():
             "print(sorted(name for name in ('torch', 'sentence_transformers', 'transformers') if name in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_model_reads_traditional_text_in_simplified_script(tmp_path):
+    # A traditional sentence and its simplified form are one text to the model: the same vector, one row
+    # in the cache; and the answer models, trained mostly on simplified text, see traditional text as it.
+    encoder = CachedEncoder(load_model(), model_name(), tmp_path / "embeddings.sqlite")
+    simplified, traditional = "体检项目包括内科、腹部彩超等共计21项。", "體檢項目包括內科、腹部彩超等共計21項。"
+    vectors = encoder.encode_documents([simplified, traditional])
+    assert np.array_equal(vectors[0], vectors[1]) and encoder.misses == 1
+    assert np.array_equal(encoder.encode_query("全國消防日是哪一天？"), encoder.encode_query("全国消防日是哪一天？"))
+    # What it reads differs from the bare model's reading of the traditional text.
+    bare = encoder.model.encode_document([traditional])[0]
+    assert float(bare @ vectors[1]) < 0.999
