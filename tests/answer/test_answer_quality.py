@@ -15,6 +15,7 @@ from qa.answer.question import analyze, says_role
 from qa.answer.span_choice import best_span
 from qa.answer.spans import candidates, fitting, mentions, slot_span, typed_candidates
 from qa.cli.evaluate import evaluate, load_items
+from qa.engine import QA
 from qa.text.bigrams import bigrams, distinct, near_duplicate
 from qa.text.normalize import digit_counts, match_form
 from qa.text.tagging import tag
@@ -48,6 +49,18 @@ def test_english_names_are_spelled_with_the_one_dictionary_of_the_process(seed_q
     result = subprocess.run([sys.executable, "-c", script, str(seed_qa.index.directory)], capture_output=True,
                             text=True, timeout=300, check=True)
     assert result.stdout.split() == ["True", "False"]
+
+
+def test_a_question_in_traditional_script_gets_the_answer_its_simplified_form_gets(seed_qa):
+    # The model reads both in simplified script, so the confidence is the same too (it had been lower in
+    # traditional). No query-vector cache, which would hand the second form the first one's vector.
+    qa = QA(seed_qa.index, query_cache=0)
+    for simplified, traditional in (("新疆今年新增了多少工会会员？", "新疆今年新增了多少工會會員？"),
+                                    ("全国消防日是哪一天？", "全國消防日是哪一天？")):
+        asked, read = qa.ask(simplified).to_dict(), qa.ask(traditional).to_dict()
+        assert asked["answerable"] and asked["confidence"] > 0.5
+        assert {key: value for key, value in read.items() if key != "question"} == \
+            {key: value for key, value in asked.items() if key != "question"}
 
 
 def test_an_english_question_is_answered_with_the_chinese_quote(seed_qa):
