@@ -82,9 +82,10 @@ models: install
 	$(BIN)/qa index --data-dir $(ANSWER)/index-tune $(ANSWER)/cmrc_trial/corpus
 	# The model reads traditional text in simplified script: a traditional set starts from the embeddings
 	# of its simplified original and embeds only what the round trip changed.
-	mkdir -p $(ANSWER)/index-train-tw $(ANSWER)/index-tune-tw
-	cp -n $(ANSWER)/index-train-full/embeddings.sqlite $(ANSWER)/index-train-tw/
-	cp -n $(ANSWER)/index-tune/embeddings.sqlite $(ANSWER)/index-tune-tw/
+	for pair in train-full:train-tw tune:tune-tw; do \
+	  cache=$(ANSWER)/index-$${pair#*:}/embeddings.sqlite; mkdir -p $$(dirname $$cache); \
+	  [ -e $$cache ] || cp $(ANSWER)/index-$${pair%:*}/embeddings.sqlite $$cache; \
+	done
 	$(BIN)/qa index --data-dir $(ANSWER)/index-train-tw $(ANSWER)/cmrc_train_tw/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-tune-tw $(ANSWER)/cmrc_trial_tw/corpus
 	$(BIN)/qa index --data-dir $(ANSWER)/index-seeds seeds
