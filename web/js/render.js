@@ -146,7 +146,6 @@ export class AnswerView {
     }
     this.body.append(text);
     if (answer.uncertain) {
-      this.card.classList.add("answer-uncertain");
       this.body.append(h("p", { class: "uncertain-note", role: "note" },
         "把握不大：这句话未必回答了问题，请打开原文核实。"));
     }
