@@ -79,6 +79,14 @@ def test_the_seed_probe_points_into_the_seeds() -> None:
     _points_into(probe)
 
 
+def test_the_second_seed_probe_points_into_the_seeds() -> None:
+    """eval/seed_probe2.jsonl (report only, written in stop 40): as the first probe, with a third of it near misses."""
+    probe = rows(ROOT / "eval" / "seed_probe2.jsonl")
+    assert len({row["id"] for row in probe}) == len(probe) == 36
+    assert sum(row["type"] == "unanswerable" for row in probe) == 12
+    _points_into(probe)
+
+
 def test_the_english_probe_asks_in_english_what_the_chinese_sets_ask() -> None:
     """eval/seed_english_probe.jsonl (report only): each question is an English one about a fact a Chinese
     seed question asks (or a near miss one does not answer), pointing into the seeds as the probe does."""
