@@ -59,7 +59,7 @@ QUANTITY_UNITS = (
 # Measure words that answer for one another: 多少位代表 is answered by 50名, 多少条 by 33项.
 INTERCHANGEABLE_UNITS = (
     "位名人", "条项款", "家所个", ("人次",), "篇", "件", "场", "次", "轮", "届", "天日", "年", "岁", "吨", "辆", "台",
-    "户", "趟列", "栋幢座", "只头", "棵株", "颗枚", "首", "层", "艘", "架", "张", "份", "处",
+    "户", "趟列", "栋幢座", "只头", "棵株", "颗枚", "首", "层", "艘", "架", "张", "份", "处", "例", "起",
 )
 # The measure words a question may ask a count in (多少件, 几位): those above. 个 is not among them: 多少个
 # asks about anything counted, so it constrains nothing; nor are those that begin common words after 多少

@@ -368,6 +368,9 @@ def test_how_long_wants_a_duration():
     ("長城於西元幾年竣工？", "長城於1450年竣工。", "長城全長6000多公里。"),
     ("該省政府於民國幾年成立？", "民國十六年，該省政府正式成立。", "該省共有十六個縣。"),
     ("佛教於幾世紀傳入日本？", "佛教於6世紀傳入日本。", "佛教於552年傳入日本。"),
+    # Cases and incidents are counted in their own measure words: 设置了12个采样点 is no count of cases.
+    ("该市累计报告了多少例确诊病例？", "该市累计报告确诊病例36例。", "该市共设置了1879个采样点。"),
+    ("今年发生了几起安全事故？", "今年共发生安全事故3起。", "今年共排查隐患120处。"),
 ])
 def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
     # 面积/长度/体重 ask for a physical measure: a count in 家 or 只 is no answer to them.
