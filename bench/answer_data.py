@@ -3,7 +3,8 @@
 Each question is read as `QA.ask` reads it (understand, embed, search, describe) and every candidate unit is
 labelled: it holds a gold answer and comes from the gold source file. Follow-ups are left out: read without
 the answers given before them, they would teach the models questions that have lost their subject. Query
-vectors are cached beside the output (keyed by the text searched), so changing a feature costs no forward pass.
+vectors are cached beside the output (keyed by what the encoder reads of the text searched), so changing a
+feature costs no forward pass.
 
 Usage: python bench/answer_data.py --data-dir DIR --questions FILE [FILE ...] --out FILE.npz [--query-encoder static]
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from embeddings.cache import model_form
 from qa.answer import reader
 from qa.answer.features import FEATURES, describe, unit_text
 from qa.cli.evaluate import Item, contains_gold, load_items
@@ -31,22 +33,27 @@ def question_set(paths: list[Path]) -> list[Item]:
 
 
 class VectorCache:
-    """Query vectors by the text searched, in one .npz file."""
+    """Query vectors by what the encoders read of the text searched (``model_form``: 凉茶舖 and 凉茶铺 are one
+    question to them), in one .npz file. A vector stored under a text the encoders do not read as it stands
+    was made before they read simplified script, and is dropped."""
 
     def __init__(self, path: Path, encode: Callable[[str], np.ndarray]) -> None:
         self.path = path
         self.encode = encode
         self.vectors: dict[str, np.ndarray] = {}
+        self.changed = False
         if path.exists():
             with np.load(path) as stored:
-                self.vectors = dict(zip(json.loads(str(stored["texts"])), stored["vectors"], strict=True))
-        self.changed = False
+                stored_vectors = dict(zip(json.loads(str(stored["texts"])), stored["vectors"], strict=True))
+            self.vectors = {text: vector for text, vector in stored_vectors.items() if model_form(text) == text}
+            self.changed = len(self.vectors) < len(stored_vectors)
 
     def get(self, text: str) -> np.ndarray:
-        if text not in self.vectors:
-            self.vectors[text] = self.encode(text)
+        read = model_form(text)
+        if read not in self.vectors:
+            self.vectors[read] = self.encode(text)
             self.changed = True
-        return self.vectors[text]
+        return self.vectors[read]
 
     def save(self) -> None:
         if self.changed:
