@@ -469,7 +469,7 @@ def test_no_accessibility_violations(browser, server, color_scheme):
 
 
 # A seed question the models answer right, but at a confidence under one half.
-DOUBTFUL = "陕西省财贸金融轻工工会给外卖配送员安排的那个夏令营叫什么名字？"
+DOUBTFUL = "西城区总工会和新街口街道慰问了多少位快递小哥？"
 
 
 def test_an_answer_more_likely_wrong_than_right_says_so(page, server):
