@@ -9,7 +9,7 @@ unseen, so the quality measured on them (bench/bench_query_encoders.py) is a res
 query vectors are kept in bench/out/static/teacher.npz, keyed by text, so a re-run embeds nothing twice.
 
 - Tokenizer: byte-pair merges (HuggingFace ``tokenizers``) learnt from the training texts in simplified
-  script (``query_form``, as questions are read at query time), NFKC-normalised and split at punctuation
+  script (``model_form``, as questions are read at query time), NFKC-normalised and split at punctuation
   and digit runs, ``--vocab`` pieces (characters, then the words merged from them).
 - Vectors: a mean-pooled bag of the pieces (torch ``EmbeddingBag``), fitted by Adam to the teacher's
   normalised query vectors with a cosine loss; written int8 with a scale per row (a quarter of float32).
@@ -30,8 +30,9 @@ from common import OUT, ROOT
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from tqdm import tqdm
 
+from embeddings.cache import model_form
 from embeddings.model import load_model
-from embeddings.static import STATIC_DIR, StaticQueryEncoder, quantized, query_form
+from embeddings.static import STATIC_DIR, StaticQueryEncoder, quantized
 
 CMRC = ROOT / "bench" / "data" / "cmrc2018"
 TEACHER = OUT / "static" / "teacher.npz"
@@ -116,7 +117,7 @@ def main() -> None:
     questions, sentences = cmrc_texts("train", args.sentences)
     texts = questions + sentences
     targets = teacher_vectors(texts)
-    read = [query_form(text) for text in texts]
+    read = [model_form(text) for text in texts]
     tokenizer = train_tokenizer(read, args.vocab)
     vectors = fit_vectors(tokenizer, read, targets, args.epochs)
     args.out.mkdir(parents=True, exist_ok=True)

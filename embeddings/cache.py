@@ -24,7 +24,9 @@ def text_key(text: str) -> str:
 
 
 def model_form(text: str) -> str:
-    """What the model reads of a text: Chinese in simplified script, documents and questions alike.
+    """What the encoders read of a text: Chinese in simplified script, documents and questions alike (the
+    static encoder's pieces are learnt from simplified text too, and a traditional question would fall
+    apart into rare characters).
 
     Read in traditional script (CMRC trial through OpenCC), a question and its answering sentence lie at a
     cosine about 0.013 lower than the same pair in simplified, and every other pair lower too, so the answer

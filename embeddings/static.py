@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.bundled import DEFAULT_MODEL
+from embeddings.cache import model_form
 from qa.errors import QAError
-from qa.text.normalize import to_simplified
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -36,12 +36,6 @@ def word_vectors() -> WordVectors:
     return WordVectors.load()
 
 
-def query_form(text: str) -> str:
-    """What the tokenizer reads, in training and at query time: simplified script, since its pieces are
-    learnt from simplified text and a traditional question would fall apart into rare characters."""
-    return to_simplified(text)
-
-
 class StaticQueryEncoder:
     def __init__(self, tokenizer, vectors: np.ndarray) -> None:
         self.tokenizer = tokenizer
@@ -60,7 +54,7 @@ class StaticQueryEncoder:
         return self.vectors.shape[1]
 
     def encode_query(self, text: str) -> np.ndarray:
-        return mean_direction(self.vectors, self.tokenizer.encode(query_form(text)).ids)
+        return mean_direction(self.vectors, self.tokenizer.encode(model_form(text)).ids)
 
 
 def mean_direction(vectors: np.ndarray, ids: list[int] | np.ndarray) -> np.ndarray:
