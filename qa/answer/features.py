@@ -1,9 +1,9 @@
 """Candidate answer units of the top passages, each described by the features the ranker reads.
 
-A unit is a clause (one sentence row: the text splits at ；) or, where a 。-sentence was split into
-clauses, that whole sentence as well: the ranker chooses which of the two to quote. Features describe
-the question, the unit, its neighbours, its paragraph and its article; every one is a plain number, so
-the same code feeds training (bench/train_answer.py) and serving.
+A unit is a clause (one sentence row: the text splits at ；, and at a list trailed off with …… inside a
+paragraph) or, where a 。-sentence was split into clauses, that whole sentence as well: the ranker chooses
+which of the two to quote. Features describe the question, the unit, its neighbours, its paragraph and its
+article; every one is a plain number, so the same code feeds training (bench/train_answer.py) and serving.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """How much of the source to quote for a chosen sentence: it, and the neighbour it leans on; and where a
-sentence's clauses (rows split at ；) continue one another."""
+sentence's clauses (rows split at ； or a list trailed off with ……) continue one another."""
 
 from __future__ import annotations
 
 import re
 
 from qa.index.snapshot import Snapshot
-from qa.text.lexicon import CLOSERS, LEANS_BACK, SEMICOLONS, alternation
+from qa.text.lexicon import CLOSERS, ELLIPSIS, LEANS_BACK, SEMICOLONS, alternation
 
 # A sentence opening on one of these leans on the one before it (所以…, 他…, 该公司…, 此外…): quoted
 # alone it does not say what it is about, or the thought it finishes is missing.
@@ -39,8 +39,10 @@ def sentence_start(snapshot: Snapshot, row: int, taken: frozenset[int] | set[int
 
 def continues(snapshot: Snapshot, left: int, right: int) -> bool:
     """Whether row ``right`` is the next clause of the sentence that row ``left`` belongs to."""
-    return (same_paragraph(snapshot, left, right)
-            and snapshot.sentences[left].text.rstrip().rstrip(CLOSERS).endswith(tuple(SEMICOLONS)))
+    if not same_paragraph(snapshot, left, right):
+        return False
+    text = snapshot.sentences[left].text.rstrip()
+    return text.rstrip(CLOSERS).endswith(tuple(SEMICOLONS)) or text.endswith(ELLIPSIS)
 
 
 def same_paragraph(snapshot: Snapshot, left: int, right: int) -> bool:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 # The marks that end a whole sentence, as against a clause of it (；) or a trailing-off (…).
 FULL_STOPS = "。！？!?"
 # The ellipsis trails a sentence off; unlike the other terminators it may open a line (……长风破浪会有时).
+# Inside a paragraph, a list it trails off goes on in the next row (第三年500多人……滴滴工会推动司机入会不到
+# 4年，已有会员近1000人。), as a clause does after ；; a quote it trails off (……”) has ended there.
 ELLIPSIS = "…"
 # The semicolon ends a clause of a sentence: sentence rows split there, answer units may rejoin them.
 SEMICOLONS = "；;"

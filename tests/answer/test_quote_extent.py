@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answer.quoting import quote_rows
+from qa.answer.quoting import quote_rows, sentence_start
 from qa.engine import QA
 from tests.builders import corpus
 
@@ -13,6 +13,9 @@ TEXTS = {
     "course.txt": ("培训规划", "课程设置偏重于常规，启发性不强；教学缺少互动，难以指导实践。"
                    "对此，油田工会制定了三年培训规划。"),
     "day.txt": ("幼儿园开放日", "10月12日，孩子们在幼儿园体验木工和陶艺。当日是幼儿园的开放日，家长们也来了。"),
+    "drivers.txt": ("网约车司机入会", "第一年加入工会不到100人，第二年不到300人，第三年500多人……"
+                    "滴滴工会推动司机入会不到4年，已有会员近1000人。"),
+    "song.txt": ("一曲新歌", "“只要幸福平安每天似新年……”日前，一曲新歌从市总工会传出。"),
 }
 
 
@@ -50,6 +53,19 @@ def test_a_sentence_that_leans_back_takes_the_whole_sentence_before_it(qa):
     rows = {sentence.text: row for row, sentence in enumerate(snapshot.sentences)}
     plan = rows["对此，油田工会制定了三年培训规划。"]
     assert quote_rows(snapshot, plan, plan) == (plan - 2, plan)
+
+
+def test_a_list_trailed_off_inside_a_sentence_rejoins_what_follows_and_a_quote_does_not(qa):
+    # …… inside a paragraph trails a list off and the sentence goes on, as after ；: the row after it is the
+    # next clause of one sentence, which an answer unit may quote whole (第一年… and 滴滴工会… together).
+    snapshot = qa.index.snapshot
+    rows = {sentence.text: row for row, sentence in enumerate(snapshot.sentences)}
+    total = rows["滴滴工会推动司机入会不到4年，已有会员近1000人。"]
+    assert sentence_start(snapshot, total) == total - 1
+    assert snapshot.sentences[total - 1].text.startswith("第一年加入工会")
+    # A quote trailed off (……”) has ended: what follows is a sentence of its own.
+    news = rows["日前，一曲新歌从市总工会传出。"]
+    assert snapshot.sentences[news - 1].text.endswith("……”") and sentence_start(snapshot, news) == news
 
 
 def test_that_day_is_quoted_and_answered_with_the_sentence_that_names_it(qa):
