@@ -87,6 +87,14 @@ def test_the_second_seed_probe_points_into_the_seeds() -> None:
     _points_into(probe)
 
 
+def test_the_third_seed_probe_points_into_the_seeds() -> None:
+    """eval/seed_probe3.jsonl (report only, written in stop 41): as the first probe, a quarter of it near misses."""
+    probe = rows(ROOT / "eval" / "seed_probe3.jsonl")
+    assert len({row["id"] for row in probe}) == len(probe) == 17
+    assert sum(row["type"] == "unanswerable" for row in probe) == 4
+    _points_into(probe)
+
+
 def test_the_english_probe_asks_in_english_what_the_chinese_sets_ask() -> None:
     """eval/seed_english_probe.jsonl (report only): each question is an English one about a fact a Chinese
     seed question asks (or a near miss one does not answer), pointing into the seeds as the probe does."""
