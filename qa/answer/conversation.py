@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from qa.answer.question import content_terms
 from qa.text.lexicon import ATTRIBUTE_NOUNS, ENGLISH_PRONOUNS, PRONOUNS, STOPWORDS, alternation
-from qa.text.normalize import normalize
+from qa.text.normalize import normalize, to_simplified
 from qa.text.tagging import tag
 
-_ELLIPSIS = re.compile(r"^(?:那|那么|那在|还有|如果是)?\s*(?P<topic>.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[?？]?$")
+# The longer openers first: a regex alternation takes the first that fits, and 那 of 那么 would leave 么.
+_ELLIPSIS = re.compile(r"^(?:那么|那在|那|还有|如果是)?\s*(?P<topic>.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[?？]?$")
 _ANAPHORA = re.compile(
     rf"^(?:那|那么)|{alternation(PRONOUNS)}|该|此|这(?:个|些|里|家|位|项|次|场)?|那(?:个|些|里|家|位|项|次|场)|其"
 )
@@ -47,7 +48,8 @@ def _resolve(question: str, previous: list[str]) -> Contextualized:
     # The previous question may itself have leant on the one before ("它是在哪个城市启动的？"):
     # read it resolved, so that a chain of follow-ups keeps the conversation's subject.
     before = _resolve(previous[-1], previous[:-1])
-    ellipsis = _ELLIPSIS.match(question.strip())
+    # Read in simplified script, as the patterns are written (那麼天津呢 is 那么天津呢); the topic keeps its case.
+    ellipsis = _ELLIPSIS.match(to_simplified(question.strip()))
     if ellipsis:
         if before.context_terms:
             # The previous question named its subject only through the turns before it (它们提供哪些服务？):
@@ -65,8 +67,9 @@ def _resolve(question: str, previous: list[str]) -> Contextualized:
 def _leans_back(question: str) -> bool:
     """Whether the question continues the conversation: a pronoun or demonstrative points back, or it
     names no subject of its own."""
-    words = _LATIN_WORD.findall(normalize(question))
-    return bool(_ANAPHORA.search(question) or ENGLISH_PRONOUNS.intersection(words)) or not _has_subject(question)
+    normalized = normalize(question)
+    words = _LATIN_WORD.findall(normalized)
+    return bool(_ANAPHORA.search(normalized) or ENGLISH_PRONOUNS.intersection(words)) or not _has_subject(question)
 
 
 def _has_subject(question: str) -> bool:

@@ -59,6 +59,28 @@ def test_an_elliptical_question_swaps_its_entity_into_the_subject_of_the_chain()
     assert "天津" in chained.context_terms
 
 
+@pytest.mark.parametrize("opener", ["那", "那么", "那在", "还有", ""])
+def test_every_opener_of_an_elliptical_question_leaves_the_entity_whole(opener):
+    # 那 is also how 那么 and 那在 begin: it must not take their first character and leave 么天津.
+    turn = contextualize(f"{opener}天津呢？", turns("北京的工会驿站有多少家？"))
+    assert turn.question == "天津的工会驿站有多少家？"
+
+
+TRADITIONAL_STATIONS = turns("北京的工會驛站有多少家？")
+
+
+@pytest.mark.parametrize("question", ["這家驛站幾點開門？", "該驛站提供哪些服務？", "它們什麼時候開放？"])
+def test_a_follow_up_in_traditional_script_leans_back_as_in_simplified(question):
+    turn = contextualize(question, TRADITIONAL_STATIONS)
+    assert turn.question == question and "北京" in turn.retrieval_query and "北京" in turn.context_terms
+
+
+def test_an_elliptical_question_in_traditional_script_swaps_its_entity():
+    turn = contextualize("那麼天津呢？", TRADITIONAL_STATIONS)
+    assert turn.question == turn.retrieval_query == "天津的工會驛站有多少家？"
+    assert contextualize("全國消防日是哪一天？", TRADITIONAL_STATIONS).context_terms == ()
+
+
 def test_a_new_subject_is_answered_as_if_asked_alone(seed_qa):
     question = "全国消防日是哪一天？"
     history = turns("辽宁滴滴出行的工会主席叫什么？", "他们公司现在有多少工会会员？")
