@@ -25,7 +25,7 @@ from qa.index.records import Hit
 from qa.index.snapshot import Snapshot
 from qa.text.bigrams import char_bigrams
 from qa.text.lexicon import AVERAGES, ENUMERATION_COMMA, SAME_DAY, SUPERLATIVES
-from qa.text.normalize import match_form
+from qa.text.normalize import match_form, opening
 from qa.text.tagging import Tagged
 
 # Passages whose sentences are candidates.
@@ -87,7 +87,7 @@ def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
 
 def _same_day(snapshot: Snapshot, row: int) -> bool:
     """Whether sentence ``row`` opens on a word for the day the sentence right before it, in its paragraph, named."""
-    return snapshot.sentences[row].text.lstrip().startswith(SAME_DAY) and same_paragraph(snapshot, row - 1, row)
+    return opening(snapshot.sentences[row].text).startswith(SAME_DAY) and same_paragraph(snapshot, row - 1, row)
 
 
 def unit_text(snapshot: Snapshot, unit: Unit) -> str:

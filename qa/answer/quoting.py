@@ -7,6 +7,7 @@ import re
 
 from qa.index.snapshot import Snapshot
 from qa.text.lexicon import CLOSERS, ELLIPSIS, LEANS_BACK, SEMICOLONS, alternation
+from qa.text.normalize import opening
 
 # A sentence opening on one of these leans on the one before it (所以…, 他…, 该公司…, 此外…): quoted
 # alone it does not say what it is about, or the thought it finishes is missing.
@@ -22,7 +23,7 @@ def quote_rows(snapshot: Snapshot, first: int, last: int,
     def joins(left: int, right: int) -> bool:
         return (not {left, right} & taken and same_paragraph(snapshot, left, right)
                 and snapshot.sentences[left].source_end == snapshot.sentences[right].source_start
-                and bool(_LEANS_BACK.match(snapshot.sentences[right].text)))
+                and bool(_LEANS_BACK.match(opening(snapshot.sentences[right].text))))
 
     if joins(first - 1, first):
         # The whole sentence it leans on: a clause of it alone (教学缺少互动) may not hold the thought.

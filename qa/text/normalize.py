@@ -25,6 +25,12 @@ def normalize(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
+def opening(text: str, chars: int = 8) -> str:
+    """The normalised start of ``text``, for what a sentence or question opens on: the words it is checked
+    against are written in simplified script, and a traditional 該 or 當日 opens it as 该 and 当日 do."""
+    return normalize(text.lstrip()[:chars])
+
+
 def compact(text: str) -> str:
     """Normalised text with all whitespace removed, for containment checks."""
     return "".join(normalize(text).split())

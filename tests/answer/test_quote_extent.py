@@ -16,6 +16,9 @@ TEXTS = {
     "drivers.txt": ("网约车司机入会", "第一年加入工会不到100人，第二年不到300人，第三年500多人……"
                     "滴滴工会推动司机入会不到4年，已有会员近1000人。"),
     "song.txt": ("一曲新歌", "“只要幸福平安每天似新年……”日前，一曲新歌从市总工会传出。"),
+    # Traditional script: the openers are the same words (該 is 该, 當天 is 当天).
+    "party.txt": ("中國民主建國會", "中國民主建國會成立於1945年。同時，該黨也是全國人大常委會內的第九大黨。"),
+    "museum.txt": ("博物館日", "5月18日，市民在博物館參觀了青銅器展覽。當天是國際博物館日，館內人潮湧動。"),
 }
 
 
@@ -73,6 +76,16 @@ def test_that_day_is_quoted_and_answered_with_the_sentence_that_names_it(qa):
     answer = qa.ask("幼儿园的开放日是哪一天？")
     assert answer.answerable and answer.span == "10月12日"
     assert answer.citations[0].quote == "10月12日，孩子们在幼儿园体验木工和陶艺。当日是幼儿园的开放日，家长们也来了。"
+
+
+def test_traditional_script_leans_back_and_names_the_day_as_simplified_does(qa):
+    snapshot = qa.index.snapshot
+    rows = {sentence.text: row for row, sentence in enumerate(snapshot.sentences)}
+    party = rows["同時，該黨也是全國人大常委會內的第九大黨。"]
+    assert quote_rows(snapshot, party, party) == (party - 1, party)
+    answer = qa.ask("國際博物館日是哪一天？")
+    assert answer.answerable and answer.span == "5月18日"
+    assert answer.citations[0].quote == "5月18日，市民在博物館參觀了青銅器展覽。當天是國際博物館日，館內人潮湧動。"
 
 
 def test_sentences_of_different_paragraphs_never_join(qa):
