@@ -140,6 +140,10 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("她曾在哪艘航母上服役？", "name"),  # 在哪艘, 在哪张 ask which one, named, not where
     ("这首歌收录在哪张专辑？", "name"),
     ("黄鲫主要分布在哪片海域？", "place"),
+    ("工作队对口帮扶的是酉阳县哪个乡？", "place"),  # a township, a street office, an island: places
+    ("興隆水利樞紐工程位於潛江市的哪一個鄉鎮境內？", "place"),
+    ("驿站设在哪个街道？", "place"),
+    ("台灣第四大附屬島是哪一個島嶼？", "place"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
