@@ -71,7 +71,7 @@ def build(index: NewsIndex, items: list[Item], vectors: VectorCache) -> dict[str
         vector = vectors.get(query.retrieval_query)
         hits = index.search(query.retrieval_query, reader.CANDIDATE_PASSAGES, "hybrid",
                                query_vector=vector, snapshot=snapshot)
-        candidates = describe(query.question, hits, snapshot, vector, query.context_terms)
+        candidates = describe(query.question, hits, snapshot, vector, query.name_terms, query.context_terms)
         gold = item.answers if item.answerable else []
         labels += [float(bool(gold)
                          and snapshot.documents[snapshot.sentences[unit.first].doc_id].source == item.source_file

@@ -99,9 +99,11 @@ def unit_tagged(snapshot: Snapshot, unit: Unit) -> Tagged:
 
 
 def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray,
-             extra_terms: tuple[str, ...] = ()) -> Candidates:
+             extra_terms: tuple[str, ...] = (), subject_terms: tuple[str, ...] = ()) -> Candidates:
     """The candidate units of ``hits`` and their features: what needs the text is read unit by unit, and
-    what weighs the question's terms is worked out for all units at once, as arrays of unit by term."""
+    what weighs the question's terms is worked out for all units at once, as arrays of unit by term.
+    ``extra_terms`` are matched as the question's own; ``subject_terms`` (a follow-up's, from the turns
+    before) name the conversation's subject, which a unit says where its article does."""
     units = candidate_units(hits, snapshot)
     if not units:
         return Candidates([], np.empty((0, len(FEATURES)), np.float32))
@@ -111,7 +113,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     unit_columns = np.concatenate([np.arange(column[unit.first], column[unit.last] + 1) for unit in units])
     unit_starts = np.cumsum([0] + [unit.last - unit.first + 1 for unit in units[:-1]])
     row_dense = (snapshot.sentence_vectors[rows] @ query_vector).astype(np.float64)
-    terms = question.terms + tuple(term for term in extra_terms if term not in question.terms)
+    terms = question.terms + tuple(dict.fromkeys(term for term in extra_terms + subject_terms
+                                                 if term not in question.terms))
     weights = np.array([snapshot.term_weight(term) for term in terms], np.float64)
     asked = match_form(question.text)
     constraints = mentions(question.text)
@@ -137,7 +140,13 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     slot_terms = tuple(dict.fromkeys(pair for part in question.slot for pair in char_bigrams(match_form(part))))
     # Unit by term: how often the unit says it, whether its neighbours or its headline do.
     counts = np.array([[text.count(term) for term in terms] for text in texts], np.float64).reshape(len(units), -1)
+    in_article = np.array([article_holds[doc_id] for doc_id in doc_ids], bool).reshape(counts.shape)
+    # The answer to a follow-up refers to the conversation's subject (他们, 该厂) or leaves it unsaid: the
+    # article names it, often sentences away, so a term of the earlier turns is said where the article says it.
     said = counts > 0
+    if subject_terms:
+        own = set(question.terms + extra_terms)
+        said |= in_article & np.array([term in subject_terms and term not in own for term in terms], bool)
     in_context = np.array([[term in context for term in terms] for context in contexts], bool).reshape(said.shape)
     in_title = np.array([title_holds[doc_id] for doc_id in doc_ids], bool).reshape(said.shape)
     # How close the unit comes to saying each term: 1 where it does, else its nearest word's likeness.
@@ -154,7 +163,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
         [unit.passage_rank for unit in units], [1 / (1 + unit.passage_rank) for unit in units]])
     matrix[:, _columns("topical", "bigram_share")] = np.column_stack([
         *topical_support, _weighed(said, weights), _weighed(in_context, weights),
-        _weighed(np.array([article_holds[doc_id] for doc_id in doc_ids], bool).reshape(said.shape), weights),
+        _weighed(in_article, weights),
         _bm25(counts, weights, np.array([len(text) for text in texts], np.float64), mean_chars),
         _weighed(said[:, :len(question.terms)], np.ones(len(question.terms)))])
     matrix[:, _columns("missing_weight", "untitled_soft")] = np.column_stack([

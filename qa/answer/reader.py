@@ -34,18 +34,18 @@ class Query:
     asked: str  # the question as the user wrote it
     question: Question  # the analysis of the question as read in context
     retrieval_query: str  # what is searched
-    context_terms: tuple[str, ...]  # match terms that earlier turns and name look-ups contribute
+    context_terms: tuple[str, ...]  # match terms of the earlier turns: the conversation's subject
+    name_terms: tuple[str, ...] = ()  # the Chinese names an English question's names were looked up as
 
 
 def understand(asked: str, history: list[dict[str, str]] | None, snapshot: Snapshot) -> Query:
     """The question in the context of the conversation, analysed, with what to search for it."""
     turn = contextualize(asked, history)
     question = analyze(turn.question)
-    retrieval_query, context_terms = turn.retrieval_query, turn.context_terms
-    if question.english:
-        names = tuple(pinyin_names(turn.question, snapshot))
-        retrieval_query, context_terms = " ".join((retrieval_query, *names)), context_terms + names
-    return Query(asked, question, retrieval_query, context_terms)
+    if not question.english:
+        return Query(asked, question, turn.retrieval_query, turn.context_terms)
+    names = tuple(pinyin_names(turn.question, snapshot))
+    return Query(asked, question, " ".join((turn.retrieval_query, *names)), turn.context_terms, names)
 
 
 def read(query: Query, hits: list[Hit], snapshot: Snapshot, query_vector: np.ndarray, k: int,
@@ -53,7 +53,7 @@ def read(query: Query, hits: list[Hit], snapshot: Snapshot, query_vector: np.nda
     """The cited answer to ``query`` from ``hits`` (read in ``snapshot``), with the ``k`` best passages."""
     question = query.question
     shown = passages(snapshot, hits, k)
-    candidates = describe(question, hits, snapshot, query_vector, query.context_terms)
+    candidates = describe(question, hits, snapshot, query_vector, query.name_terms, query.context_terms)
     decision = select(question, candidates, snapshot, models, calibration)
     confidence = round(decision.confidence, 4)
     if not decision.chosen:

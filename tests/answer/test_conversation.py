@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from qa.answer import reader
 from qa.answer.conversation import contextualize
+from qa.answer.features import FEATURES, describe, unit_text
+from qa.text.normalize import match_form
 
 
 def turns(*questions: str) -> list[dict[str, str]]:
@@ -85,3 +88,32 @@ def test_a_new_subject_is_answered_as_if_asked_alone(seed_qa):
     question = "全国消防日是哪一天？"
     history = turns("辽宁滴滴出行的工会主席叫什么？", "他们公司现在有多少工会会员？")
     assert seed_qa.ask(question, history=history) == seed_qa.ask(question)
+
+
+def test_a_follow_up_is_answered_by_a_sentence_whose_article_names_the_subject(seed_qa):
+    # The answer to a follow-up refers to the conversation's subject (它, 该厂) or leaves it unsaid; the
+    # article names it sentences away. Its terms count as said by a unit whose article says them, and only there.
+    history = turns("中原油田天然气产销厂的“心灵驿站”是哪一年创立的？")
+    question = "今年以来它一共服务了多少人次？"
+    snapshot = seed_qa.index.snapshot
+    query = reader.understand(question, history, snapshot)
+    assert "中原" in query.context_terms
+    vector = seed_qa.query_vector(query.retrieval_query)
+    hits = seed_qa.index.search(query.retrieval_query, reader.CANDIDATE_PASSAGES, "hybrid", query_vector=vector,
+                                snapshot=snapshot)
+    read_in_article = describe(query.question, hits, snapshot, vector, (), query.context_terms)
+    read_in_unit = describe(query.question, hits, snapshot, vector, query.context_terms)
+    coverage = FEATURES.index("unit_coverage")
+    gained = read_in_article.matrix[:, coverage] > read_in_unit.matrix[:, coverage]
+
+    def article(unit):
+        doc_id = snapshot.sentences[unit.first].doc_id
+        rows = snapshot.document_rows(doc_id)
+        return match_form(snapshot.documents[doc_id].title + "".join(snapshot.sentences[row].text for row in rows))
+
+    answering = ["600余人次" in unit_text(snapshot, unit) for unit in read_in_article.units]
+    assert any(answering) and gained[answering].all() and not gained.all()
+    for unit, more in zip(read_in_article.units, gained, strict=True):
+        assert not more or any(term in article(unit) for term in query.context_terms)
+    answer = seed_qa.ask(question, history=history)
+    assert answer.answerable and "600余人次" in answer.citations[0].quote
