@@ -71,27 +71,19 @@ def test_a_sentence_removed_set_is_the_same_for_the_same_seed(trial_slice: Path,
     assert len(rows(tmp_path / "first" / "removed.jsonl")) == 12
 
 
-def test_the_seed_probe_points_into_the_seeds() -> None:
-    """eval/seed_probe.jsonl (report only): every answer is said in its evidence, every evidence in its
-    source; every near miss names an article of the seeds that does not say its question's answer."""
-    probe = rows(ROOT / "eval" / "seed_probe.jsonl")
-    assert len({row["id"] for row in probe}) == len(probe) == 26
-    _points_into(probe)
-
-
-def test_the_second_seed_probe_points_into_the_seeds() -> None:
-    """eval/seed_probe2.jsonl (report only, written in stop 40): as the first probe, with a third of it near misses."""
-    probe = rows(ROOT / "eval" / "seed_probe2.jsonl")
-    assert len({row["id"] for row in probe}) == len(probe) == 36
-    assert sum(row["type"] == "unanswerable" for row in probe) == 12
-    _points_into(probe)
-
-
-def test_the_third_seed_probe_points_into_the_seeds() -> None:
-    """eval/seed_probe3.jsonl (report only, written in stop 41): as the first probe, a quarter of it near misses."""
-    probe = rows(ROOT / "eval" / "seed_probe3.jsonl")
-    assert len({row["id"] for row in probe}) == len(probe) == 17
-    assert sum(row["type"] == "unanswerable" for row in probe) == 4
+@pytest.mark.parametrize(("name", "questions", "near_misses"), [
+    ("seed_probe", 26, 10),  # stop 30
+    ("seed_probe2", 36, 12),  # stop 40
+    ("seed_probe3", 17, 4),  # stop 41
+    ("seed_probe4", 30, 11),  # stop 42: lists, follow-ups, English and traditional-script questions among them
+])
+def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_misses: int) -> None:
+    """eval/seed_probe*.jsonl (report only, each written after the models it was first read with): every
+    answer is said in its evidence, every evidence in its source; every near miss names an article of the
+    seeds that does not say its question's answer."""
+    probe = rows(ROOT / "eval" / f"{name}.jsonl")
+    assert len({row["id"] for row in probe}) == len(probe) == questions
+    assert sum(row["type"] == "unanswerable" for row in probe) == near_misses
     _points_into(probe)
 
 
