@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text.bigrams import char_bigrams
+from qa.text.bigrams import LATIN_OR_NUMBER, char_bigrams
 from qa.text.lexicon import (
     ASKED_UNITS,
     ASPECT_PARTICLES,
@@ -73,7 +73,7 @@ _HOLDING_JI = re.compile(alternation(WORDS_HOLDING_JI))
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
 _QUESTION_WORDS = re.compile(QUESTION_WORDS + r"|[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]")
 # A small count written before Han text joins it ("3年" of 这三年), as evidence writes it (近3年来).
-_TERM = re.compile(r"(?:[0-9]{1,2}(?=[\u4e00-\u9fff]))?[\u4e00-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
+_TERM = re.compile(rf"(?:[0-9]{{1,2}}(?=[\u4e00-\u9fff]))?[\u4e00-\u9fff]+|{LATIN_OR_NUMBER}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

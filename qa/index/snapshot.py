@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.index.records import ChunkRow, DocumentInfo, Extent, Rows, SentenceRow
 from qa.index.search import ChunkSearch
-from qa.text.bigrams import char_bigrams
+from qa.text.bigrams import match_terms
 from qa.text.normalize import match_form
 
 
@@ -80,12 +80,14 @@ class Snapshot:
 
     @property
     def term_frequency(self) -> Counter[str]:
-        """In how many chunks each character bigram occurs: rare bigrams are the telling ones."""
+        """In how many chunks each match term (qa.text.bigrams.match_terms) occurs: rare terms are the telling ones.
+        A question term counted nowhere weighs most, so a Han character or a number it holds alone is counted
+        too: else 由 of 由谁主持 or a year weighed as a word no chunk says."""
         with self._counting:
             if self.counted_terms is None:
                 counts: Counter[str] = Counter()
                 for chunk in self.chunks:
-                    counts.update(chunk_bigrams(chunk))
+                    counts.update(chunk_terms(chunk))
                 self.counted_terms = counts
             return self.counted_terms
 
@@ -94,8 +96,8 @@ class Snapshot:
         return math.log((len(self.chunks) + 1) / (self.term_frequency.get(term, 0) + 0.5))
 
 
-def chunk_bigrams(chunk: ChunkRow) -> set[str]:
-    return set(char_bigrams(match_form(chunk.text)))
+def chunk_terms(chunk: ChunkRow) -> set[str]:
+    return match_terms(match_form(chunk.text))
 
 
 def derive(old: Snapshot, removed: list[str], rows: Rows) -> Snapshot:
@@ -123,9 +125,9 @@ def derive(old: Snapshot, removed: list[str], rows: Rows) -> Snapshot:
         counted = old.counted_terms.copy()
         for start, end in chunk_ranges:
             for chunk in old.chunks[start:end]:
-                counted.subtract(chunk_bigrams(chunk))
+                counted.subtract(chunk_terms(chunk))
         for chunk in rows.chunks:
-            counted.update(chunk_bigrams(chunk))
+            counted.update(chunk_terms(chunk))
         counted = +counted
     return Snapshot(
         documents, sentences + rows.sentences,

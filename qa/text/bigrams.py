@@ -6,6 +6,7 @@ Near-duplicate texts (a story reprinted, a chunk overlapping its neighbour) are 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 
 from qa.text.normalize import compact
@@ -15,9 +16,21 @@ from qa.text.normalize import compact
 NEAR_DUPLICATE = 0.8
 
 
+# A Latin word or a number (3.5 too), which a question's match terms hold whole.
+LATIN_OR_NUMBER = r"[a-z0-9]+(?:\.[0-9]+)?"
+_LATIN_OR_NUMBER = re.compile(LATIN_OR_NUMBER)
+
+
 def char_bigrams(text: str) -> Iterator[str]:
     """Each pair of adjacent characters of ``text``, in order."""
     return (text[i : i + 2] for i in range(len(text) - 1))
+
+
+def match_terms(text: str) -> set[str]:
+    """Every match term ``text`` (in match form) holds, as a question's terms may name one: each character
+    bigram, each Han character alone, each Latin word or number whole."""
+    return {*char_bigrams(text), *(char for char in text if "\u4e00" <= char <= "\u9fff"),
+            *_LATIN_OR_NUMBER.findall(text)}
 
 
 # The same passages come back question after question, and normalising them is most of the cost.

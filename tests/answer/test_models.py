@@ -4,6 +4,8 @@ the documented commands re-create them."""
 from __future__ import annotations
 
 import importlib.util
+import math
+import re
 import subprocess
 import sys
 
@@ -19,6 +21,7 @@ from qa.engine import QA
 from qa.index.records import Hit
 from qa.settings import QUERY_ENCODERS
 from qa.text.lexicon import AVERAGES, SUPERLATIVES
+from qa.text.normalize import match_form
 from tests.builders import ROOT, SEED_DEV
 
 
@@ -213,6 +216,20 @@ def test_a_term_the_unit_does_not_say_counts_by_how_near_its_words_come(seed_qa)
     assert np.all(soft >= literal - 1e-6) and np.all(soft <= 1.0 + 1e-6)
     said_all = literal > 1 - 1e-6
     assert np.allclose(soft[said_all], 1.0) and (soft[~said_all] > literal[~said_all]).any()
+
+
+@pytest.mark.parametrize(("term", "question"), [("由", "长三角电力互济交易启动会由谁主持？"),
+                                              ("2021", "2021年新疆新增了多少工会会员？")])
+def test_a_han_character_or_a_number_that_a_question_holds_alone_weighs_by_the_passages_that_say_it(
+        seed_qa, term, question):
+    # Counted nowhere, 由 of 由谁主持 or a year had weighed as a word no passage says: the most of all.
+    assert term in analyze(question).terms
+    snapshot = seed_qa.index.snapshot
+    alone = re.compile(rf"(?<![a-z0-9]){term}(?![a-z0-9])")
+    saying = sum(bool(alone.search(match_form(chunk.text))) for chunk in snapshot.chunks)
+    assert saying > 1
+    assert snapshot.term_weight(term) == pytest.approx(math.log((len(snapshot.chunks) + 1) / (saying + 0.5)))
+    assert snapshot.term_weight(term) < snapshot.term_weight("𠀀𠀀")
 
 
 def test_only_the_question_words_the_headline_does_not_say_count_as_untitled_coverage(seed_qa):
