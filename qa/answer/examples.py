@@ -24,6 +24,7 @@ from qa.index.records import SentenceRow
 from qa.index.snapshot import Snapshot
 from qa.limits import MAX_EXAMPLES
 from qa.text.lexicon import GENERIC_ROLES, HAN_DIGITS, LEANS_BACK, QUOTE_PAIRS, ROLE_TITLES, alternation
+from qa.text.normalize import normalize
 from qa.text.tagging import tag
 
 Ask = Callable[[str], Answer]
@@ -242,11 +243,13 @@ def _tidy(prefix: str) -> str:
 def _readable(question: str) -> bool:
     """Short enough for a chip, balanced quotes, and opening on its subject or a time: a clause that
     opens on a verb or preposition (庆祝两国建交…, 比去年同期…) had its subject in another clause."""
-    if not MIN_CHARS <= len(question) <= MAX_CHARS or _DANGLING.match(question) or _VAGUE.search(question):
+    # The word lists are simplified: a traditional 該 or 其中 reads as 该 and 其中 do.
+    simplified = normalize(question)
+    if not MIN_CHARS <= len(question) <= MAX_CHARS or _DANGLING.match(simplified) or _VAGUE.search(simplified):
         return False
-    if question.startswith(("哪", "多少", "第几")):  # 多少名职工参加了… says nothing of who or where
+    if simplified.startswith(("哪", "多少", "第几")):  # 多少名职工参加了… says nothing of who or where
         return False
     if any(question.count(left) != question.count(right) for left, right in QUOTE_PAIRS):
         return False
-    flag = tag(question).words[0][1]
+    flag = tag(simplified).words[0][1]
     return flag[:1] in ("n", "t", "s", "j") or flag == "r"

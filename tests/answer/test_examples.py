@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from qa.answer.examples import MAX_EXAMPLES, ExampleCache, generate
+from qa.answer.examples import MAX_EXAMPLES, ExampleCache, _readable, generate
 from qa.engine import QA
 from qa.errors import QAError
 
@@ -130,3 +130,14 @@ def test_reading_the_examples_never_waits_for_them_to_be_made(seed_qa):
     assert gate_was_closed and read == [([], False)], "reading waited for the examples to be made"
     expected = [example.question for example in generate(seed_qa.ask, snapshot)]
     assert made(lambda: cache.get(snapshot, MAX_EXAMPLES)) == expected and len(expected) == MAX_EXAMPLES
+
+
+@pytest.mark.parametrize(("simplified", "traditional"), [
+    ("新疆今年新增了多少工会会员？", "新疆今年新增了多少工會會員？"),
+    ("该公司今年新增了多少工会会员？", "該公司今年新增了多少工會會員？"),
+    ("其中多少家企业建立了工会？", "其中多少家企業建立了工會？"),
+    ("这一项目今年投入了多少资金？", "這一項目今年投入了多少資金？"),
+])
+def test_an_example_reads_as_well_or_as_badly_in_either_script(simplified, traditional):
+    # The word lists that reject a question leaning on another sentence (该, 其中, 这一) are simplified.
+    assert _readable(traditional) == _readable(simplified)
