@@ -82,7 +82,7 @@ class Snapshot:
     def term_frequency(self) -> Counter[str]:
         """In how many chunks each match term (qa.text.bigrams.match_terms) occurs: rare terms are the telling ones.
         A question term counted nowhere weighs most, so a Han character or a number it holds alone is counted
-        too: else 由 of 由谁主持 or a year weighed as a word no chunk says."""
+        too: else 由 of 是由谁作曲的 or a year weighed as a word no chunk says."""
         with self._counting:
             if self.counted_terms is None:
                 counts: Counter[str] = Counter()
