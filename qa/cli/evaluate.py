@@ -3,6 +3,10 @@
 Question files are JSONL with: id, type, question, answers, source_file, evidence, headline and
 optionally history (earlier turns; the system's own answers are fed back as assistant turns),
 mode ("all": a list question whose every gold item should be in the answer) and lang.
+
+A question the service refuses as input (empty, too long: `qa.limits.question`) is not asked: it is scored
+as the service answers it, with no answer, and its row says why (``refused``). A set built from a public
+split may hold such a record (CMRC 2018 trial has two empty questions); the rest of the set is still measured.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa import limits
 from qa.answer.result import Answer
 from qa.engine import QA
 from qa.errors import QAError
@@ -31,6 +36,7 @@ class Item:
     history: list[dict[str, str]]
     mode: str | None
     lang: str | None
+    refused: str | None = None  # why the service refuses the question or one of its earlier turns
 
     @property
     def answerable(self) -> bool:
@@ -48,14 +54,27 @@ def load_items(path: Path) -> list[Item]:
             continue
         try:
             row = json.loads(line)
-            items.append(Item(str(row.get("id", number)), row.get("type") or "factoid", row["question"],
-                              list(row.get("answers") or []), row.get("source_file") or "",
-                              list(row.get("history") or []), row.get("mode"), row.get("lang")))
+            item = Item(str(row.get("id", number)), row.get("type") or "factoid", row["question"],
+                        list(row.get("answers") or []), row.get("source_file") or "",
+                        list(row.get("history") or []), row.get("mode"), row.get("lang"))
         except (ValueError, KeyError, TypeError) as error:
             raise QAError(f"{path}:{number}: not a question record ({error})") from error
+        item.refused = _refusal(item)
+        items.append(item)
     if not items:
         raise QAError(f"{path}: no questions")
     return items
+
+
+def _refusal(item: Item) -> str | None:
+    """What the service says to the item's question or to one of its earlier user turns, where it refuses one."""
+    asked = [turn.get("content") for turn in item.history if turn.get("role") == "user"] + [item.question]
+    for text in asked:
+        try:
+            limits.question(text)
+        except QAError as error:
+            return str(error)
+    return None
 
 
 def contains_gold(text: str, answers: Iterable[str]) -> bool:
@@ -74,6 +93,12 @@ def ask_item(qa: QA, item: Item, retriever: str) -> tuple[Answer, float]:
     started = time.perf_counter()
     result = qa.ask(item.question, history=history or None, retriever=retriever)
     return result, time.perf_counter() - started
+
+
+def refused_row(item: Item) -> dict:
+    """The row of a question the service refuses: no answer, as an abstention is scored."""
+    row = score_item(item, Answer(item.question, "", False, 0.0, None, [], []), 0.0)
+    return row | {"answer": None, "refused": item.refused}
 
 
 def score_item(item: Item, result: Answer, seconds: float) -> dict:
@@ -134,7 +159,7 @@ def summarize(rows: list[dict]) -> dict:
     followups = [row for row in answerable if row["type"] == "followup"]
     lists = [row for row in answerable if "list_recall" in row]
     english = [row for row in answerable if row["lang"] == "en"]
-    latencies = sorted(row["latency_ms"] for row in rows)
+    latencies = sorted(row["latency_ms"] for row in rows if "refused" not in row) or [0.0]
 
     def share(selected: list[dict], key: str) -> float | None:
         return round(statistics.mean(float(row[key]) for row in selected), 4) if selected else None
@@ -145,6 +170,7 @@ def summarize(rows: list[dict]) -> dict:
     table = reliability(rows)
     return {
         "questions": len(rows),
+        "refused": sum("refused" in row for row in rows),
         "hit@1": share(answerable, "hit1"),
         "hit@1 (no follow-ups)": share(plain, "hit1"),
         "hit@3": share(answerable, "hit3"),
@@ -168,7 +194,8 @@ def summarize(rows: list[dict]) -> dict:
 
 
 def evaluate(qa: QA, items: list[Item], retriever: str = "hybrid") -> tuple[dict, list[dict]]:
-    rows = [score_item(item, *ask_item(qa, item, retriever)) for item in items]
+    rows = [refused_row(item) if item.refused else score_item(item, *ask_item(qa, item, retriever))
+            for item in items]
     return summarize(rows), rows
 
 

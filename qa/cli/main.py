@@ -243,6 +243,11 @@ def run_eval(args: argparse.Namespace) -> int:
     if not retrievers:
         raise QAError(f"no retriever given; choose from {', '.join(limits.RETRIEVERS)}")
     items = load_items(args.questions)
+    refused = [item for item in items if item.refused]
+    if refused:
+        named = "; ".join(f"{item.id}: {item.refused}" for item in refused[:3]) + ("; …" if len(refused) > 3 else "")
+        print(f"qa eval: {len(refused)} of {len(items)} questions are refused as input and scored as abstentions "
+              f"({named})", file=sys.stderr)
     qa = open_qa(args)
     # Asked as a server answers: warmed first, so that no question's latency holds the loading of a dictionary.
     qa.warm()

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from qa.answer.result import Answer, Citation, Passage
-from qa.cli.evaluate import Item, format_reliability, format_table, score_item, summarize
+from qa.cli.evaluate import Item, format_reliability, format_table, load_items, refused_row, score_item, summarize
+from qa.limits import MAX_QUESTION_CHARS
 from tests.builders import CMRC_CORPUS, CMRC_QUESTIONS, run_qa
 
 
@@ -73,6 +74,30 @@ def test_reliability_bins_the_answers_given_by_confidence_and_weighs_their_gaps(
     assert "reliability" not in format_table({"hybrid": summary})
 
 
+def test_a_question_the_service_refuses_is_scored_as_its_abstention_and_the_rest_still_measured(tmp_path):
+    records = [
+        {"id": "empty", "question": "", "answers": ["21项"], "source_file": "a.txt"},
+        {"id": "blank", "type": "unanswerable", "question": "  ", "answers": []},
+        {"id": "long", "question": "问" * (MAX_QUESTION_CHARS + 1), "answers": ["21项"], "source_file": "a.txt"},
+        {"id": "turn", "question": "几项？", "answers": ["21项"], "source_file": "a.txt",
+         "history": [{"role": "user", "content": ""}]},
+        {"id": "fine", "question": "共有几项？", "answers": ["21项"], "source_file": "a.txt"},
+    ]
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
+    items = load_items(path)
+    assert [item.refused for item in items] == ["question is empty", "question is empty",
+                                                 f"question is longer than {MAX_QUESTION_CHARS} characters",
+                                                 "question is empty", None]
+    rows = [refused_row(item) for item in items[:4]] + [score_item(items[4], result("共21项。[1]", ["a.txt"]), 0.02)]
+    assert rows[0]["refused"] == "question is empty" and rows[0]["answer"] is None and not rows[0]["answerable"]
+    summary = summarize(rows)
+    assert summary["refused"] == 4
+    assert summary["abstain"] == 1.0  # the refused unanswerable question gets no answer
+    assert summary["false-abstain"] == 0.75 and summary["hit@1"] == 0.25  # nor do the three answerable ones
+    assert summary["latency p50 ms"] == 20.0  # only questions asked are timed
+
+
 def test_eval_command_compares_retrievers_on_the_same_index(tmp_path):
     data_dir = tmp_path / "data"
     corpus = CMRC_CORPUS
@@ -81,15 +106,20 @@ def test_eval_command_compares_retrievers_on_the_same_index(tmp_path):
     questions = tmp_path / "q.jsonl"
     lines = [line for line in CMRC_QUESTIONS.read_text().splitlines()
              if "cmrc_train_00001" in line or "cmrc_train_00002" in line]
-    questions.write_text("\n".join(lines) + "\n")
+    empty = json.dumps({"id": "E1", "question": " ", "answers": ["x"], "source_file": "cmrc_train_00001.txt"})
+    questions.write_text("\n".join([*lines, empty]) + "\n")
     out = tmp_path / "rows.jsonl"
     run = run_qa("eval", str(questions), "--json", "--out", str(out), "--data-dir", str(data_dir))
     assert run.returncode == 0, run.stderr
+    assert f"1 of {len(lines) + 1} questions are refused as input" in run.stderr
+    assert "E1: question is empty" in run.stderr
     summaries = json.loads(run.stdout)
     assert set(summaries) == {"hybrid", "dense", "bm25"}
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 3 * len(lines)
+    assert len(rows) == 3 * (len(lines) + 1)
+    assert all(summary["refused"] == 1 for summary in summaries.values())
     for name, summary in summaries.items():
         mine = [row for row in rows if row["retriever"] == name]
         assert summary["hit@1"] == pytest.approx(sum(row["hit1"] for row in mine) / len(mine), abs=1e-4)
-    assert summaries["hybrid"]["passage R@5"] == 1.0  # two articles: the right one is always in the top 5
+    # Two articles: the right one is always in the top 5 of a question asked (the refused one finds none).
+    assert all(row["passage_r5"] == ("refused" not in row) for row in rows if row["retriever"] == "hybrid")
