@@ -189,27 +189,37 @@ _ROLE_UNSAID = FEATURES.index("role_unsaid")
 _AVERAGE_FOR_EXTREME = FEATURES.index("average_for_extreme")
 
 
+def can_answer(matrix: np.ndarray) -> np.ndarray:
+    """Per candidate, whether it can answer: where only a unit holding an answer of the asked kind can
+    (Question.must_hold: 多少, 哪一天), it must hold one; a question for the holder of a title (谁是主任) or of a
+    place in a contest (冠军来自哪家公司) is answered only where the title or the place is said, since evidence
+    names a holder by it (17 of 18 such title questions of CMRC and the seeds, 41 of 42 such place questions
+    of CMRC); and a unit that gives an average and no extreme does not answer a number question for an
+    extreme (日均 for 最高的一天)."""
+    able = (matrix[:, _ROLE_UNSAID] == 0) & (matrix[:, _AVERAGE_FOR_EXTREME] == 0)
+    if len(matrix) and matrix[0, _MUST_HOLD]:
+        able &= matrix[:, _TYPED_NEW] > 0
+    return able
+
+
 def judged(matrix: np.ndarray, scores: np.ndarray) -> int | None:
-    """The candidate the verifier judges: the best-ranked one that can answer, None without one. Where only
-    a unit holding an answer of the asked kind can (Question.must_hold: 多少, 哪一天), it must hold one; a
-    question for the holder of a title (谁是主任) or of a place in a contest (冠军来自哪家公司) is answered
-    only where the title or the place is said, since evidence names a holder by it (17 of 18 such title
-    questions of CMRC and the seeds, 41 of 42 such place questions of CMRC); and a unit that gives an
-    average and no extreme does not answer a number question for an extreme (日均 for 最高的一天)."""
+    """The candidate the verifier judges: the best-ranked one that can answer (:func:`can_answer`), None
+    without one."""
     order = np.argsort(-scores, kind="stable")
-    can_answer = (matrix[order, _ROLE_UNSAID] == 0) & (matrix[order, _AVERAGE_FOR_EXTREME] == 0)
-    if matrix[0, _MUST_HOLD]:
-        can_answer &= matrix[order, _TYPED_NEW] > 0
-    fitting = order[can_answer]
+    fitting = order[can_answer(matrix)[order]]
     return int(fitting[0]) if len(fitting) else None
 
 
 def field_features(matrix: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
-    """The verifier's input for a question: the best candidate's features and how it stands out."""
-    others = np.delete(scores, best)
+    """The verifier's input for a question: the best candidate's features and how it stands out among the
+    candidates that can answer. One ranked above it that cannot (走进…中心小学 before the sentence that names
+    the school's 校长) is no rival: it was passed over, and it does not lower the margin."""
+    rivals = can_answer(matrix)
+    rivals[best] = False
+    others = scores[rivals]
     margin = float(scores[best] - others.max()) if len(others) else 10.0
-    shifted = np.exp(scores - scores[best])
-    return np.concatenate([matrix[best], [scores[best], margin, 1.0 / shifted.sum(), len(scores)]])
+    shifted = np.exp(others - scores[best])
+    return np.concatenate([matrix[best], [scores[best], margin, 1.0 / (1.0 + shifted.sum()), len(scores)]])
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pytest
 
 from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
-from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, judged, load
+from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, field_features, judged, load
 from qa.answer.question import analyze
 from qa.cli.evaluate import load_items
 from qa.engine import QA
@@ -117,6 +117,19 @@ def test_the_judged_candidate_of_a_question_that_must_hold_its_answer(question, 
     matrix[:, FEATURES.index("must_hold")] = analyze(question).must_hold
     matrix[:, FEATURES.index("typed_new")] = typed_new
     assert judged(matrix, np.array([3.0, 2.0, 1.0])) == expected
+
+
+def test_a_unit_that_cannot_answer_is_no_rival_of_the_judged_one():
+    matrix = np.zeros((3, len(FEATURES)))
+    matrix[:, FEATURES.index("must_hold")] = analyze("新疆今年新增了多少工会会员？").must_hold
+    matrix[:, FEATURES.index("typed_new")] = [0, 1, 1]  # the best-ranked unit says no quantity: passed over
+    scores = np.array([3.0, 2.0, 1.0])
+    fields = dict(zip(VERIFIER_FEATURES, field_features(matrix, scores, judged(matrix, scores)), strict=True))
+    assert fields["best_typed_new"] == 1 and fields["rank_score"] == 2.0
+    assert fields["rank_margin"] == 1.0  # over the unit that can answer, not under the one passed over
+    assert fields["rank_share"] == pytest.approx(1 / (1 + np.exp(-1.0)))
+    alone = field_features(matrix[1:], scores[1:], 0)  # the same without the passed-over unit
+    assert np.array_equal(alone[len(FEATURES):-1], field_features(matrix, scores, 1)[len(FEATURES):-1])
 
 
 def role_said(seed_qa: QA, question: str, role: str) -> tuple[np.ndarray, list[bool]]:
