@@ -13,7 +13,10 @@ files are only scored with the finished models. Every file must have been read w
 the static encoder's models go to --out qa/answer/trained/static.
 
 - Ranker: logistic regression (pointwise) and LightGBM lambdarank are both fitted on the answerable
-  training questions that have a gold candidate, and both are measured (hit@1 on tune, printed).
+  training questions that have a gold candidate, on the candidates the service could judge
+  (models.can_answer: a unit passed over for not saying the asked title or a fitting quantity is never
+  quoted, so it is not ranked against), and both are measured (hit@1 on tune, printed: the unit the service
+  judges, models.judged, holds the answer).
   Lambdarank was the better by 4 points when this was written, and it is the one written out.
 - Verifier: on the judged candidate's features (models.judged: the best-ranked one, or for a number or
   date question the best-ranked one holding a fitting quantity or date) and the ranker's margin, labelled
@@ -54,6 +57,7 @@ from qa.answer.models import (  # noqa: E402
     Calibrated,
     LinearModel,
     TreeEnsemble,
+    can_answer,
     field_features,
     judged,
 )
@@ -107,8 +111,20 @@ def fit_linear(matrix: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -
 
 
 def ranking_rows(split: Split, questions: np.ndarray) -> np.ndarray:
-    """Candidate rows of the chosen questions."""
-    return np.isin(split.question_of_rows(), questions)
+    """Candidate rows the rankers learn from: of the chosen questions, the candidates the service could judge
+    (models.can_answer), where one of them holds the answer. The others are passed over whatever their score,
+    so they are not ranked against."""
+    able = can_answer_rows(split)
+    owner = split.question_of_rows()
+    return np.isin(owner, np.intersect1d(questions, owner[able & (split.labels > 0)])) & able
+
+
+def can_answer_rows(split: Split) -> np.ndarray:
+    """Per candidate row, whether the service could judge it (models.can_answer, per question)."""
+    able = np.zeros(len(split.labels), bool)
+    for group in split.groups():
+        able[group] = can_answer(split.features[group])
+    return able
 
 
 def fit_pointwise(split: Split, questions: np.ndarray) -> LinearModel:
@@ -134,7 +150,8 @@ def seeded_fits(estimator: type[lightgbm.LGBMModel], params: dict, *data: np.nda
 
 def fit_ranker(split: Split, questions: np.ndarray) -> list[lightgbm.Booster]:
     rows = ranking_rows(split, questions)
-    sizes = np.diff(split.starts)[questions]
+    sizes = np.bincount(split.question_of_rows()[rows])
+    sizes = sizes[sizes > 0]
     # 60 trees at a rate of 0.15 rank as well on tune as 300 at 0.05 (hit@1 0.803 and 0.804; 100 at 0.1:
     # 0.801) and keep the service's walk through them (times the seeds) near half a millisecond.
     # Only the first place is quoted and judged: pairs are weighed down to rank 3 (LightGBM's default, 30, weighs
@@ -213,9 +230,10 @@ def joined(first: Split, second: Split) -> Split:
 
 
 def best_candidates(split: Split, scores: np.ndarray) -> np.ndarray:
-    """Per question, the row of its best-scored candidate (-1: no candidates)."""
-    return np.array([group.start + int(np.argmax(scores[group])) if group.stop > group.start else -1
-                     for group in split.groups()])
+    """Per question, the row of the candidate the service judges (models.judged; -1: none can answer)."""
+    best = [judged(split.features[group], scores[group]) if group.stop > group.start else None
+            for group in split.groups()]
+    return np.array([-1 if row is None else group.start + row for row, group in zip(best, split.groups(), strict=True)])
 
 
 def hit_at_1(split: Split, scores: np.ndarray) -> float:
