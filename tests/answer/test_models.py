@@ -53,6 +53,8 @@ def training_script():
 def test_the_service_walks_the_ranker_trees_to_the_scores_lightgbm_gives():
     generator = np.random.default_rng(0)
     matrix = generator.normal(size=(400, len(FEATURES)))
+    for rule in ("role_unsaid", "average_for_extreme", "must_hold"):  # every candidate can answer
+        matrix[:, FEATURES.index(rule)] = 0
     labels = (matrix[:, 0] + 0.5 * matrix[:, 3] * matrix[:, 5] > 0).astype(float)
     script = training_script()
     split = script.Split("synthetic", matrix, labels, np.arange(0, 401, 20), np.ones(20, bool), "model")
@@ -62,6 +64,17 @@ def test_the_service_walks_the_ranker_trees_to_the_scores_lightgbm_gives():
     # Fits with different seeds differ, and the service walks the mean of their scores.
     assert len(boosters) == script.SEEDS > 1 and np.abs(raw[0] - raw[1]).max() > 1e-3
     assert np.abs(trees.decision(matrix) - np.mean(raw, axis=0)).max() < 1e-9
+
+
+def test_rankers_learn_only_from_the_candidates_the_service_could_judge():
+    matrix = np.zeros((6, len(FEATURES)))
+    matrix[:3, FEATURES.index("must_hold")] = 1
+    matrix[:3, FEATURES.index("typed_new")] = [0, 1, 1]  # 多少: the first unit says no quantity, passed over
+    matrix[3:, FEATURES.index("role_unsaid")] = [0, 1, 1]  # 谁是主任: only the first unit says the title
+    labels = np.array([0, 1, 0, 0, 1, 0], float)  # the second question's gold is passed over: nothing to learn
+    script = training_script()
+    split = script.Split("rules", matrix, labels, np.array([0, 3, 6]), np.ones(2, bool), "model")
+    assert script.ranking_rows(split, np.arange(2)).tolist() == [False, True, True, False, False, False]
 
 
 def test_the_service_walks_verifier_trees_to_the_probabilities_lightgbm_gives():
