@@ -468,8 +468,10 @@ def test_no_accessibility_violations(browser, server, color_scheme):
         page.context.close()
 
 
-# A seed question the models answer right, but at a confidence under one half.
-DOUBTFUL = "西城区总工会和新街口街道慰问了多少位快递小哥？"
+# A seed question answered right at a confidence under one half: an English one, which a rule on its cosine
+# judges (the confidence is that cosine mapped onto 0..1), so that re-training the models does not move it.
+DOUBTFUL = ("How many key tasks does the State Council guideline on promoting high-quality development of service "
+            "consumption set out?")
 
 
 def test_an_answer_more_likely_wrong_than_right_says_so(page, server):
