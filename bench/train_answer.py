@@ -19,7 +19,8 @@ the static encoder's models go to --out qa/answer/trained/static.
   judges, models.judged, holds the answer).
   Lambdarank was the better by 4 points when this was written, and it is the one written out.
 - Verifier: on the judged candidate's features (models.judged: the best-ranked one, or for a number or
-  date question the best-ranked one holding a fitting quantity or date) and the ranker's margin, labelled
+  date question the best-ranked one holding a fitting quantity or date) and the ranker's margin over the
+  other units that can answer (models.field_features), labelled
   "it holds the gold answer" (unanswerable questions: never). Logistic regression and LightGBM binary
   trees are both fitted; the one written out is the one that abstains more on tune's unanswerable
   questions (contrast, and the near misses below) at the same false-abstain. On train it sees ranker
