@@ -54,7 +54,7 @@ def read(query: Query, hits: list[Hit], snapshot: Snapshot, query_vector: np.nda
     question = query.question
     shown = passages(snapshot, hits, k)
     candidates = describe(question, hits, snapshot, query_vector, query.name_terms, query.context_terms)
-    decision = select(question, candidates, snapshot, models, calibration)
+    decision = select(question, candidates, snapshot, models, calibration, query.name_terms)
     confidence = round(decision.confidence, 4)
     if not decision.chosen:
         return Answer(query.asked, NO_ANSWER, False, confidence, None, [], shown)
