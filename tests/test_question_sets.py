@@ -88,13 +88,22 @@ def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_m
     _points_into(probe)
 
 
-def test_the_english_probe_asks_in_english_what_the_chinese_sets_ask() -> None:
-    """eval/seed_english_probe.jsonl (report only): each question is an English one about a fact a Chinese
-    seed question asks (or a near miss one does not answer), pointing into the seeds as the probe does."""
-    chinese = {row["id"]: row for name in ("seed_dev", "seed_probe", "seed_near_miss_dev")
-               for row in rows(ROOT / "eval" / f"{name}.jsonl")}
-    english = rows(ROOT / "eval" / "seed_english_probe.jsonl")
-    assert len({row["id"] for row in english}) == len(english) == 32
+@pytest.mark.parametrize(("name", "questions", "near_misses"), [
+    ("seed_english_probe", 32, 10),  # stop 37: facts of the seed dev set, the first probe and the near misses
+    ("seed_english_probe2", 27, 12),  # stop 45: facts of the second to fifth probes
+])
+def test_each_english_probe_asks_in_english_what_a_chinese_set_asks(name: str, questions: int,
+                                                                    near_misses: int) -> None:
+    """eval/seed_english_probe*.jsonl (report only): each question is an English one about a fact a Chinese
+    seed question asks (or a near miss one does not answer), pointing into the seeds as the probes do. The
+    Chinese question is named by its id, or by its set and id (seed_probe3:r01) where ids repeat across sets."""
+    chinese = {row["id"]: row for asked in ("seed_dev", "seed_probe", "seed_near_miss_dev")
+               for row in rows(ROOT / "eval" / f"{asked}.jsonl")}
+    chinese |= {f"{asked}:{row['id']}": row for asked in ("seed_probe2", "seed_probe3", "seed_probe4", "seed_probe5")
+                for row in rows(ROOT / "eval" / f"{asked}.jsonl")}
+    english = rows(ROOT / "eval" / f"{name}.jsonl")
+    assert len({row["id"] for row in english}) == len(english) == questions
+    assert sum(row["type"] == "unanswerable" for row in english) == near_misses
     for row in english:
         assert analyze(row["question"]).english
         assert row["answers"] == chinese[row["asked_in_chinese"]]["answers"]
