@@ -65,16 +65,13 @@ class Candidates:
 
 
 def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
-    """Every clause of the top passages that says something, every whole sentence that was split into clauses,
-    and a sentence that points at the day the one before it named (当日是全国消防日) together with that one,
-    which holds the date."""
+    """Every clause of the top passages, every whole sentence that was split into clauses, and a sentence that
+    points at the day the one before it named (当日是全国消防日) together with that one, which holds the date."""
     ranks: dict[int, int] = {}
     for rank, hit in enumerate(hits[:CANDIDATE_PASSAGES]):
         for row in snapshot.chunk_sentences(hit.chunk):
             ranks.setdefault(row, rank)
-    # A row of punctuation alone (a paragraph that is just ……, a split's leftover ；）) says nothing, yet its
-    # vector sits near any question's: it is no candidate.
-    units = [Unit(row, row, rank) for row, rank in ranks.items() if says_something(snapshot.sentences[row].text)]
+    units = [Unit(row, row, rank) for row, rank in ranks.items()]
     for row, rank in ranks.items():
         if continues(snapshot, row - 1, row):
             continue  # not the first clause of its sentence
@@ -86,11 +83,6 @@ def candidate_units(hits: list[Hit], snapshot: Snapshot) -> list[Unit]:
         if _same_day(snapshot, row):
             units.append(Unit(sentence_start(snapshot, row - 1), last, rank))
     return units
-
-
-def says_something(text: str) -> bool:
-    """Whether ``text`` holds a letter, a digit or a character (Han characters are letters to Python)."""
-    return any(char.isalnum() for char in text)
 
 
 def _same_day(snapshot: Snapshot, row: int) -> bool:

@@ -61,7 +61,9 @@ def select(question: Question, candidates: Candidates, snapshot: Snapshot, model
     if question.english:
         dense = float(candidates.matrix[best, 0])
         probability = float(np.clip((dense - 0.75) / 0.15, 0.0, 1.0))
-        answered = dense >= calibration.english_floor and _names_said(names, candidates.units[best], snapshot)
+        unit = candidates.units[best]
+        answered = (dense >= calibration.english_floor and says_something(unit_text(snapshot, unit))
+                    and _names_said(names, unit, snapshot))
     else:
         probability = models.verify(candidates.matrix, scores, best)
         answered = probability >= models.threshold
@@ -73,6 +75,13 @@ def select(question: Question, candidates: Candidates, snapshot: Snapshot, model
     if question.answer_type == "list" and not candidates.matrix[best, _ENUMERATION]:
         chosen += _list_items(candidates, scores, order, snapshot)
     return Decision(chosen, probability)
+
+
+def says_something(text: str) -> bool:
+    """Whether ``text`` holds a letter, a digit or a character (Han characters are letters to Python). A row of
+    punctuation alone (a paragraph that is just ……) says nothing, yet its vector sits near many an English
+    question's: the rule, which reads the cosine alone, had quoted one."""
+    return any(char.isalnum() for char in text)
 
 
 def _names_said(names: tuple[str, ...], unit: Unit, snapshot: Snapshot) -> bool:

@@ -12,6 +12,7 @@ from qa.answer.conversation import contextualize
 from qa.answer.crosslingual import pinyin_names
 from qa.answer.features import coverages
 from qa.answer.question import analyze, says_role
+from qa.answer.selection import says_something
 from qa.answer.span_choice import best_span
 from qa.answer.spans import candidates, fitting, mentions, slot_span, typed_candidates
 from qa.cli.evaluate import evaluate, load_items
@@ -89,6 +90,14 @@ def test_an_english_question_is_not_answered_from_an_article_that_names_none_of_
     assert not result.answerable or "同乐" in result.citations[0].quote
     # A name the corpus does not spell constrains nothing: the answer stays.
     assert seed_qa.ask("How many employees does Huaihe Energy Group currently have?").answerable
+
+
+def test_an_english_question_is_never_answered_with_punctuation_alone(seed_qa):
+    # A seed paragraph is just ……: its vector sat nearest this question's, and the rule had quoted it.
+    result = seed_qa.ask("Who chaired the Yangtze River Delta power mutual-aid trading launch meeting?")
+    assert not result.answerable or says_something(result.citations[0].quote.replace("……", ""))
+    assert not says_something("；）") and not says_something("……") and says_something("……他说")
+    assert says_something("2021") and says_something("ok")
 
 
 def test_a_list_written_out_in_one_sentence_is_quoted_alone(seed_qa):
