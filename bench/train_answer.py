@@ -232,9 +232,11 @@ def joined(first: Split, second: Split) -> Split:
 
 def best_candidates(split: Split, scores: np.ndarray) -> np.ndarray:
     """Per question, the row of the candidate the service judges (models.judged; -1: none can answer)."""
-    best = [judged(split.features[group], scores[group]) if group.stop > group.start else None
-            for group in split.groups()]
-    return np.array([-1 if row is None else group.start + row for row, group in zip(best, split.groups(), strict=True)])
+    rows = []
+    for group in split.groups():
+        row = judged(split.features[group], scores[group]) if group.stop > group.start else None
+        rows.append(-1 if row is None else group.start + row)
+    return np.array(rows)
 
 
 def hit_at_1(split: Split, scores: np.ndarray) -> float:
