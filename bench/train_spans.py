@@ -60,8 +60,8 @@ def grade(candidate: str, golds: set[str]) -> int:
 
 
 def read_set(paths: list[str]) -> SpanSet:
-    """Every answerable question of ``paths`` whose evidence sentence holds a gold answer and offers two
-    typed candidates or more."""
+    """Every answerable question of ``paths`` that a short span answers, whose evidence sentence holds a gold
+    answer and offers two typed candidates or more."""
     rows, grades, starts = [], [], [0]
     for path in paths:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
@@ -72,6 +72,8 @@ def read_set(paths: list[str]) -> SpanSet:
             if not any(gold in compact(item["evidence"]) for gold in golds):
                 continue
             question = analyze(item["question"])
+            if not question.short_answer:  # a list's items are typed too, but the service cuts no span for it
+                continue
             tagged = tag(item["evidence"])
             spans = span_candidates(tagged, question)
             if len(spans) < 2:

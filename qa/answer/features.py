@@ -136,7 +136,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     contexts = [article.row_text(unit.first - 1) + article.row_text(unit.last + 1)
                 for unit, article in zip(units, articles, strict=True)]
     mean_chars = sum(map(len, texts)) / len(texts)
-    typed = {row: fitting(snapshot.sentences[row].tagged, question) for row in rows} if question.wants_span else {}
+    typed = {row: fitting(snapshot.sentences[row].tagged, question) for row in rows} if question.candidate_type else {}
     slot_terms = tuple(dict.fromkeys(pair for part in question.slot for pair in char_bigrams(match_form(part))))
     # Unit by term: how often the unit says it, whether its neighbours or its headline do.
     counts = np.array([[text.count(term) for term in terms] for text in texts], np.float64).reshape(len(units), -1)
@@ -190,7 +190,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
                       0.0)]
         matrix[index, _columns("typed", FEATURES[-1])] = [
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
-            min(5, sum(count for count, _, _ in unit_typed)), float(question.wants_span and not typed_new),
+            min(5, sum(count for count, _, _ in unit_typed)), float(bool(question.candidate_type) and not typed_new),
             max(slot for _, _, slot in unit_typed),
             _fraction([term in text for term in slot_terms], 0.0),
             _met(constraints, text), by_paragraph[place], *article_met[sentence.doc_id],

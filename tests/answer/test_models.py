@@ -16,6 +16,7 @@ from qa.answer import reader
 from qa.answer.features import FEATURES, candidate_units, describe, unit_text
 from qa.answer.models import VERIFIER_FEATURES, TreeEnsemble, bundled, field_features, judged, load
 from qa.answer.question import analyze
+from qa.answer.spans import fitting
 from qa.cli.evaluate import load_items
 from qa.engine import QA
 from qa.index.records import Hit
@@ -278,6 +279,33 @@ def test_only_the_question_words_the_headline_does_not_say_count_as_untitled_cov
     own = [number for number, unit in enumerate(headlined.units)
            if snapshot.documents[snapshot.sentences[unit.first].doc_id].title == headline]
     assert own and all(headlined.matrix[number, FEATURES.index("untitled_coverage")] == 1.0 for number in own)
+
+
+@pytest.mark.parametrize(("question", "item_type"), [
+    ("那些项目部分布在哪些省份？", "place"),  # read as 哪个省份
+    ("黄花镇是由哪几个乡镇组建而成的？", "place"),
+    ("会议选举了哪几位副主席？", "person"),
+    ("公交1路在哪几年停驶过？", "date"),
+    ("两国希望在哪些领域推进合作？", None),  # 在哪个领域 asks which one, not where
+    ("骑手餐厅由哪两家企业经营？", None),  # names: too often not found by form or tag
+    ("北京有什么好玩的？", None),  # no 哪: nothing to read for one item
+])
+def test_a_list_question_says_the_type_of_its_items(question, item_type):
+    analyzed = analyze(question)
+    assert analyzed.answer_type == "list"
+    assert analyzed.item_type == analyzed.candidate_type == item_type
+
+
+def test_a_unit_holding_no_item_of_a_list_of_places_leaves_the_type_unmet(seed_qa):
+    question = "那些外部市场项目部分布在哪些省份？"
+    snapshot, asked = seed_qa.index.snapshot, analyze(question)
+    _, _, candidates = candidates_for(seed_qa, question)
+    unmet = candidates.matrix[:, FEATURES.index("type_unmet")]
+    # A place the question does not say, in some sentence of the unit.
+    holds = [any(fitting(snapshot.sentences[row].tagged, asked)[1] for row in range(unit.first, unit.last + 1))
+             for unit in candidates.units]
+    assert any(holds) and not all(holds)
+    assert [bool(flag) for flag in unmet] == [not held for held in holds]
 
 
 def test_a_question_that_singles_one_out_marks_the_units_that_do_not(seed_qa):

@@ -67,6 +67,15 @@ def test_a_lone_candidate_is_the_span_and_without_one_what_stands_in_the_slot_is
     assert best_span(tag("该馆藏有大量古籍。"), question) is None
 
 
+def test_a_place_question_takes_a_title_but_not_a_quoted_slogan():
+    question = analyze("服务月是在哪里启动的？")
+    slogan = tag("11月4日，天津市总工会启动“工会进万家”服务月。")
+    assert [slogan.text[start:end] for start, end in span_candidates(slogan, question)] == ["天津市"]
+    assert best_span(slogan, question) == "天津市"
+    serialised = tag("这部漫画最初在《少年周刊》上连载。")
+    assert best_span(serialised, analyze("这部漫画最初在哪里连载？")) == "《少年周刊》"
+
+
 def test_a_candidate_the_question_already_says_is_never_the_span():
     question = analyze("李四的老师是谁？")
     tagged = tag("李四的老师是王五。")
