@@ -148,9 +148,9 @@ _SOME = re.compile(rf"哪(?:些|几|[{HAN_DIGITS}]+)")
 def _item_type(asking: str) -> str | None:
     """The type of one item of a list, read from the question asked of one: 哪些省份 as 哪个省份, 哪几位 as
     哪位, 哪三个地方 as 哪个地方."""
-    if not _SOME.search(asking):
+    one, replaced = _SOME.subn(lambda some: "哪个" if some.group() == "哪些" else "哪", asking, count=1)
+    if not replaced:
         return None
-    one = _SOME.sub(lambda some: "哪个" if some.group() == "哪些" else "哪", asking, count=1)
     item = next((name for name, pattern in _TYPE_PATTERNS if name != "list" and pattern.search(one)), None)
     return item if item in _ITEM_TYPES else None
 
