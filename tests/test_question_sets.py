@@ -79,12 +79,13 @@ def test_a_sentence_removed_set_is_the_same_for_the_same_seed(trial_slice: Path,
     ("seed_probe5", 35, 12),  # stop 44: articles the other sets ask least of
     ("seed_probe6", 34, 12),  # stop 46: written before the probes above joined the training data
     ("seed_probe7", 34, 12),  # stop 47: written blind, before the sixth probe joined the training data
+    ("seed_probe8", 34, 12),  # stop 48: written blind, before the seventh probe joined the training data
 ])
 def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_misses: int) -> None:
     """eval/seed_probe*.jsonl (each written after the models it was first read with; the first five are training
-    data since stop 46, the sixth since stop 47, the seventh is report only): every answer is said in its evidence,
-    every evidence in its source; every near miss names an article of the seeds that does not say its question's
-    answer."""
+    data since stop 46, the sixth since stop 47, the seventh since stop 48; the eighth is report only): every
+    answer is said in its evidence, every evidence in its source; every near miss names an article of the seeds
+    that does not say its question's answer."""
     probe = rows(ROOT / "eval" / f"{name}.jsonl")
     assert len({row["id"] for row in probe}) == len(probe) == questions
     assert sum(row["type"] == "unanswerable" for row in probe) == near_misses
