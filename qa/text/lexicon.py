@@ -136,7 +136,9 @@ AVERAGES = ("平均", "日均", "人均", "年均", "月均", "均值")
 
 # Titles of office: a question naming one is answered by a name beside that title.
 ROLE_TITLES = ("董事长", "总经理", "秘书长", "主任", "主席", "书记", "局长", "厂长", "院长", "校长", "部长", "会长",
-               "队长", "经理", "站长", "所长")
+               "队长", "经理", "站长", "所长", "馆长", "社长", "行长", "台长", "园长", "处长", "科长", "署长",
+               "省长", "市长", "县长", "区长", "镇长", "乡长", "村长", "团长", "司令", "总裁", "总监", "主编",
+               "理事长", "总干事", "首席执行官", "总统", "总理", "首相", "议长", "总督", "教练")
 # What makes a title another office (副主席 is not 主席): a question for one is not answered by the other.
 DEPUTY_MARK = "副"
 # Titles that name no office: the holder of any title may answer a question about the 负责人.

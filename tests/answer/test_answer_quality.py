@@ -183,6 +183,10 @@ def test_a_deputy_holds_another_office():
     ("2000年谁担任行政院院长？", "院长"),
     ("清华校长曹云祥请谁主持研究院？", None),  # the title is the subject's, not what is asked
     ("本届赛事冠军是谁？", "冠军"),
+    ("1990年當時的總統是誰？", "总统"),  # traditional script, read in simplified
+    ("球队的主教练是谁？", "教练"),
+    ("国家图书馆首位副馆长是谁？", "副馆长"),
+    ("谁担任第一任市长？", "市长"),
 ])
 def test_the_office_asked_after_is_the_one_beside_the_asking_phrase(question, role):
     assert analyze(question).role == role

@@ -170,6 +170,15 @@ def test_a_question_for_the_holder_of_a_title_is_judged_only_on_a_unit_that_says
     assert judged(silent, np.array([3.0, 2.0, 1.0])) is None
 
 
+def test_a_museum_director_is_named_only_by_a_unit_that_says_the_title(seed_qa):
+    # The one 馆长 of the seeds runs 穆棱市博物馆; the 八路军太行纪念馆 article names a former head of research.
+    assert "李金" in seed_qa.ask("穆棱市博物馆馆长是谁？").answer
+    question = "八路军太行纪念馆的馆长是谁？"
+    matrix, says = role_said(seed_qa, question, "馆长")
+    assert not all(says)
+    assert not seed_qa.ask(question).answerable
+
+
 @pytest.mark.parametrize(("question", "role"), [
     ("石家庄市快递员职业技能大赛的冠军来自哪家快递公司？", "冠军"),  # any answer type: here a name
     ("哪个国家获得了亚军？", "亚军"),
