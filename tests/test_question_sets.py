@@ -71,6 +71,22 @@ def test_a_sentence_removed_set_is_the_same_for_the_same_seed(trial_slice: Path,
     assert len(rows(tmp_path / "first" / "removed.jsonl")) == 12
 
 
+def test_off_topic_questions_are_a_sets_answerable_questions_with_nothing_to_answer(trial_slice: Path,
+                                                                                  tmp_path: Path) -> None:
+    run("off_topic.py", "--questions", trial_slice / "questions.jsonl", "--out", tmp_path / "off.jsonl",
+        "--limit", "10")
+    answerable = [row for row in rows(trial_slice / "questions.jsonl") if row["answers"]]
+    made = rows(tmp_path / "off.jsonl")
+    assert len(made) == 10 and len(answerable) > 10
+    by_id = {row["id"]: row for row in answerable}
+    for row in made:
+        original = by_id[row["near"]["original_id"]]
+        assert row["id"] == f"{original['id']}-off-topic" and row["question"] == original["question"]
+        assert row["type"] == "unanswerable" and row["answers"] == [] and row["source_file"] == ""
+    # Evenly spaced, so the first answerable question is always among them.
+    assert made[0]["near"]["original_id"] == answerable[0]["id"]
+
+
 @pytest.mark.parametrize(("name", "questions", "near_misses"), [
     ("seed_probe", 26, 10),  # stop 30
     ("seed_probe2", 36, 12),  # stop 40

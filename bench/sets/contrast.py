@@ -1,10 +1,10 @@
 """Contrast unanswerable questions: a name, number or date of an answerable question swapped for another of the corpus.
 
-Usage: python bench/sets/contrast.py --corpus DIR --questions FILE --out FILE [--seed 0] [--limit N] [--force]
+Usage: python bench/sets/contrast.py --corpus DIR --questions FILE... --out FILE [--seed 0] [--limit N] [--force]
 
 --corpus is what the questions are asked of (an open_domain.py corpus/ folder, or seeds/), read through
-qa.ingest.load_path as the service reads it; --questions is a `qa eval` question file over it
-(questions.jsonl of an open_domain.py set, or eval/seed_dev.jsonl).
+qa.ingest.load_path as the service reads it; --questions are `qa eval` question files over it
+(questions.jsonl of an open_domain.py set, or the seed sets eval/seed_*.jsonl), read in order.
 
 For each answerable question, the mentions that can be swapped are found in it: a named entity (jieba.posseg
 flags ns, nr, nt, nz; nr also takes jieba's nrt/nrfg person names; 2+ characters), a date (1963年, 1963年5月,
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n", 2)[2])
     parser.add_argument("--corpus", type=Path, required=True, help="the folder the questions are asked of")
-    parser.add_argument("--questions", type=Path, required=True, help="a qa eval question file over it")
+    parser.add_argument("--questions", type=Path, nargs="+", required=True, help="qa eval question files over it")
     parser.add_argument("--out", type=Path, required=True, help="the contrast question file to write (JSONL)")
     parser.add_argument("--seed", type=int, default=0, help="RNG seed (default 0)")
     parser.add_argument("--limit", type=int, metavar="N", help="keep N of the contrast questions, evenly spaced")
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     by_source = by_source_file(report.articles)
     stats: Counter = Counter()
     made = []
-    for row in read_jsonl(args.questions):
+    for row in (row for path in args.questions for row in read_jsonl(path)):
         if not row.get("answers") or row.get("type") == "unanswerable":
             stats["not answerable: not used"] += 1
             continue
