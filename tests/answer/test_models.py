@@ -174,7 +174,7 @@ def test_a_museum_director_is_named_only_by_a_unit_that_says_the_title(seed_qa):
     # The one 馆长 of the seeds runs 穆棱市博物馆; the 八路军太行纪念馆 article names a former head of research.
     assert "李金" in seed_qa.ask("穆棱市博物馆馆长是谁？").answer
     question = "八路军太行纪念馆的馆长是谁？"
-    matrix, says = role_said(seed_qa, question, "馆长")
+    _, says = role_said(seed_qa, question, "馆长")
     assert not all(says)
     assert not seed_qa.ask(question).answerable
 
