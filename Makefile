@@ -116,7 +116,8 @@ models: install
 		--questions $(ANSWER)/cmrc_trial_tw/questions.jsonl $(ANSWER)/cmrc_trial_tw/cmrc_trial_contrast.jsonl && \
 	  $$read --data-dir $(ANSWER)/index-seeds --out $$features/seeds.npz \
 		--questions $(SEED_TRAIN) $(ANSWER)/seed_contrast.jsonl && \
-	  $$read --data-dir $(ANSWER)/index-seeds --out $$features/off_topic.npz --questions $(ANSWER)/off_topic.jsonl && \
+	  $$read --data-dir $(ANSWER)/index-seeds --out $$features/off_topic.npz --questions $(ANSWER)/off_topic.jsonl \
+		--vectors $$features/train_full.queries.npz && \
 	  $(BIN)/python bench/train_answer.py --out $$out --train $$features/train_full.npz $$features/train_tw.npz \
 		"$$features/seeds.npz*$(SEED_WEIGHT)" "$$features/off_topic.npz*$(OFF_TOPIC_WEIGHT)" \
 		--tune $$features/tune.npz $$features/tune_tw.npz || exit 1; \

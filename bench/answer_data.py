@@ -4,9 +4,11 @@ Each question is read as `QA.ask` reads it (understand, embed, search, describe)
 labelled: it holds a gold answer and comes from the gold source file. Follow-ups are left out: read without
 the answers given before them, they would teach the models questions that have lost their subject. Query
 vectors are cached beside the output (keyed by what the encoder reads of the text searched), so changing a
-feature costs no forward pass.
+feature costs no forward pass; --vectors names another set's cache where the questions are its own (the off-topic
+questions are CMRC train's), so that each question is embedded once.
 
 Usage: python bench/answer_data.py --data-dir DIR --questions FILE [FILE ...] --out FILE.npz [--query-encoder static]
+       [--vectors FILE.queries.npz]
 """
 
 from __future__ import annotations
@@ -93,11 +95,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="the .npz to write")
     parser.add_argument("--query-encoder", choices=QUERY_ENCODERS, default="model",
                         help="what makes the query vectors: the bundled model or the static encoder")
+    parser.add_argument("--vectors", type=Path, help="the query vector cache (default: beside --out)")
     args = parser.parse_args()
     index = NewsIndex.open(args.data_dir)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     encode = QA(index, query_encoder=args.query_encoder).encode_query
-    vectors = VectorCache(args.out.with_suffix(".queries.npz"), encode)
+    vectors = VectorCache(args.vectors or args.out.with_suffix(".queries.npz"), encode)
     try:
         data = build(index, question_set(args.questions), vectors) | {"query_encoder": np.asarray(args.query_encoder)}
     finally:
