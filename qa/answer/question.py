@@ -49,7 +49,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(
         rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪一?个月|什么时间|日期|{_YEAR}|{_CENTURY}|{_ERA_ASKED}"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
-    ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远"
+    ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|多深|多宽|多厚"
                           r"|how (?:many|much|long|old|far|large|tall|high|wide|deep|heavy)")),
     ("person", re.compile(
         rf"谁|何人|哪一?位|姓名|{alternation(ROLE_TITLES + GENERIC_ROLES)}(?:的名字)?叫什么"

@@ -107,8 +107,8 @@ FRACTION_WORDS = ("一半", "半数", "过半", "大半")
 MEASURE_WORDS = (
     (("面积", "占地", "area", "how large"), AREA_UNITS),
     (("长度", "多长", "全长", "体长", "身长", "距离", "多远", "高度", "多高", "身高", "海拔", "深度", "多深", "宽度",
-      "多宽", "直径", "半径", "length", "distance", "how far", "height", "how tall", "how high", "width", "how wide",
-      "depth", "how deep"), LENGTH_UNITS),
+      "多宽", "厚度", "多厚", "直径", "半径", "length", "distance", "how far", "height", "how tall", "how high",
+      "width", "how wide", "depth", "how deep"), LENGTH_UNITS),
     (("重量", "有多重", "体重", "weight", "how heavy"), WEIGHT_UNITS),
 )
 # The measure words of 哪个, 哪艘, 哪张 that ask which one of a kind, named (哪张专辑 → 《…》, 哪艘航母 → 辽宁舰),
