@@ -40,7 +40,7 @@ FEATURES = (
     "bm25", "bigram_share", "common_share",
     "keywords_unit", "keywords_missing", "missing_weight", "soft_coverage", "soft_missing",
     "untitled_coverage", "untitled_soft",
-    "typed", "typed_new", "typed_count", "type_unmet", "slot_fit", "slot_unit",
+    "typed", "typed_new", "typed_count", "type_unmet", "typed_coverage", "slot_fit", "slot_unit",
     "constraints_unit", "constraints_paragraph", "constraints_title", "constraints_article",
     "constraints_missing", "constraints_asked", "superlative_unsaid", "role_unsaid", "average_for_extreme",
     "position", "first_in_article", "unit_chars", "clauses", "whole_sentence", "enumeration",
@@ -144,9 +144,12 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
     # The answer to a follow-up refers to the conversation's subject (他们, 该厂) or leaves it unsaid: the
     # article names it, often sentences away, so a term of the earlier turns is said where the article says it.
     said = counts > 0
+    from_subject = np.zeros(len(terms), bool)
     if subject_terms:
         own = set(question.terms + extra_terms)
-        said |= in_article & np.array([term in subject_terms and term not in own for term in terms], bool)
+        from_subject = np.array([term in subject_terms and term not in own for term in terms], bool)
+        said |= in_article & from_subject
+    typed_coverage = _typed_coverage(typed, terms, weights, from_subject, snapshot)
     in_context = np.array([[term in context for term in terms] for context in contexts], bool).reshape(said.shape)
     in_title = np.array([title_holds[doc_id] for doc_id in doc_ids], bool).reshape(said.shape)
     # How close the unit comes to saying each term: 1 where it does, else its nearest word's likeness.
@@ -191,6 +194,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
         matrix[index, _columns("typed", FEATURES[-1])] = [
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
             min(5, sum(count for count, _, _ in unit_typed)), float(bool(question.candidate_type) and not typed_new),
+            max((typed_coverage.get(row, 0.0) for row in range(unit.first, unit.last + 1)), default=0.0),
             max(slot for _, _, slot in unit_typed),
             _fraction([term in text for term in slot_terms], 0.0),
             _met(constraints, text), by_paragraph[place], *article_met[sentence.doc_id],
@@ -208,6 +212,22 @@ def _columns(first: str, last: str) -> slice:
     """The matrix columns of FEATURES ``first`` to ``last``: a block written at once is named, not counted, so
     that a feature added to FEATURES cannot shift what the block fills (numpy refuses a block of another width)."""
     return slice(FEATURES.index(first), FEATURES.index(last) + 1)
+
+
+def _typed_coverage(typed: dict[int, tuple[int, bool, float]], terms: tuple[str, ...], weights: np.ndarray,
+                    from_subject: np.ndarray, snapshot: Snapshot) -> dict[int, float]:
+    """Per row that holds a candidate of the asked type saying what the question does not: the weighted share of
+    the question's terms that row itself says. A whole sentence may say the question's subject in one clause and
+    hold a fitting figure in another, about something else (光明康复行动 in one, another programme's 5000万元 in a
+    later one). A term of the conversation's subject counts where the article says it, as for the unit."""
+    rows = [row for row, (_, new, _) in typed.items() if new]
+    if not rows:
+        return {}
+    articles = [_article(snapshot, snapshot.sentences[row].doc_id) for row in rows]
+    said = np.array([[term in article.row_text(row) or (subject and term in article.text)
+                      for term, subject in zip(terms, from_subject, strict=True)]
+                     for row, article in zip(rows, articles, strict=True)], bool).reshape(len(rows), len(terms))
+    return dict(zip(rows, _weighed(said, weights).tolist(), strict=True))
 
 
 def _role_unsaid(question: Question, text: str, typed_new: bool) -> bool:

@@ -237,6 +237,25 @@ def test_a_sentence_split_at_a_semicolon_is_a_candidate_as_clauses_and_as_a_whol
                                                     for row in range(unit.first, unit.last + 1))
 
 
+def test_a_figure_in_another_clause_of_the_sentence_is_read_by_what_its_own_clause_says(seed_qa):
+    """The whole sentence says 光明康复行动 in one clause and gives 5000万元 in another, about another programme: the
+    clause that holds the figure says less of the question than the sentence does."""
+    snapshot = seed_qa.index.snapshot
+    _, _, candidates = candidates_for(seed_qa, "大连市总工会的“光明康复行动”累计投入了多少资金？")
+    said = candidates.matrix[:, FEATURES.index("unit_coverage")]
+    by_clause = candidates.matrix[:, FEATURES.index("typed_coverage")]
+    new = candidates.matrix[:, FEATURES.index("typed_new")]
+    texts = [unit_text(snapshot, unit) for unit in candidates.units]
+    whole = [index for index, (unit, text) in enumerate(zip(candidates.units, texts, strict=True))
+             if unit.last > unit.first and "5000万元" in text and "光明康复" in text]
+    assert whole
+    for index in whole:
+        assert new[index] and by_clause[index] < said[index] - 0.3
+    for index, unit in enumerate(candidates.units):
+        if unit.first == unit.last:  # a clause alone: what it says is what its figure's clause says
+            assert by_clause[index] == pytest.approx(said[index] if new[index] else 0.0)
+
+
 def test_every_candidate_gets_every_feature_as_a_finite_number(seed_qa):
     _, hits, candidates = candidates_for(seed_qa, "新疆今年新增了多少工会会员？")
     assert len(candidates) >= len({row for hit in hits[:reader.CANDIDATE_PASSAGES]
