@@ -448,9 +448,20 @@ def _unit_of(quantity: str) -> str:
     return stripped[-1] if stripped and not stripped[-1].isdigit() else ""
 
 
-_ASKING = re.compile(r"(?:哪一?|什么|多少|几)[个座家位所条款种]?$")
+# An asking phrase that asks one of a kind (哪个城市, 什么东西); 为什么 asks why, of the subject after it.
+_ASKING = re.compile(r"(?:哪一?|(?<!为)什么|多少|几)[个座家位所条款种]?$")
 # jieba's tags of named entities: people, places, organisations, other proper nouns.
 _ENTITY_FLAGS = frozenset(_NAME_FLAGS + ("ns", "nt", "nz"))
+
+
+def _asked_kind(words: tuple[Word, ...], number: int) -> bool:
+    """Whether ``words[number]`` is the kind a question asks one of (哪个城市, 哪一大洋区): it comes right after an
+    asking phrase, and no noun follows it that it would only narrow down (哪一個土耳其國王 asks for a king, of
+    Turkey). Of the questions of CMRC and DRCD and the seeds, the evidence sentence says such a narrowing word in
+    23 of 34, the subject after 为什么 in 71 of 94, a bare kind in 50 of 133; any mention, 77 %."""
+    before = "".join(word for word, _, _ in words[max(0, number - 2):number])
+    follows = words[number + 1][1] if number + 1 < len(words) else ""
+    return bool(number and _ASKING.search(before)) and not follows.startswith("n")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -463,11 +474,10 @@ def mentions(text: str) -> tuple[str, ...]:
     found += [match.group() for match in NUMBER.finditer(normalized)
               if _is_quantity(match.group()) and re.search(r"[0-9]", match.group())]
     words = tag(normalized).words
-    # The noun right after a question word is what is asked (哪个城市), not what pins the subject down; so
-    # is a word jieba keeps whole with its question word (哪些项目).
+    # A word jieba keeps whole with its question word (哪些项目) is what is asked, not what pins the subject down.
     found += [word for number, (word, flag, _) in enumerate(words)
               if flag in _ENTITY_FLAGS and len(word) > 1 and asked_about(word) == word
-              and not (number and _ASKING.search("".join(w for w, _, _ in words[max(0, number - 2):number])))]
+              and not _asked_kind(words, number)]
     kept = [match_form(item) for item in found]
     return tuple(dict.fromkeys(item for item in kept if item and not any(item in other for other in kept
                                                                           if other != item)))

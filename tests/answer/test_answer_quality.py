@@ -128,6 +128,18 @@ def test_a_question_word_jieba_keeps_with_its_noun_is_not_asked_of_the_evidence(
     assert result.answerable and "体检项目包括内科" in result.citations[0].quote
 
 
+@pytest.mark.parametrize(("wording", "pins", "asked"), [
+    ("为什么韩通被称为韩瞪眼？", "韩通", None),  # 为什么 asks why, of its subject
+    ("哪一個土耳其國王曾經要求兼領法國王位?", "土耳其", None),  # which king: one of Turkey's
+    ("三皇教堂是德国哪个城市的教堂？", "德国", "城市"),  # jieba tags 城市 as a place: here it is the kind asked
+    ("江西理工大学位于中国哪座城市？", "中国", "城市"),
+])
+def test_the_word_right_after_a_question_word_pins_the_subject_unless_it_is_the_kind_asked(wording, pins, asked):
+    found = mentions(wording)
+    assert pins is None or pins in found
+    assert asked is None or asked not in found
+
+
 @pytest.mark.parametrize(("wording", "kept", "count"), [
     ("试点被划分成了哪五种类型？", "类型", "五种"), ("布袋线位于台湾哪两个地区之间？", "地区", "两个"),
     ("軍事管制是因為哪一個事件？", "事件", "一个"), ("律伦郡下辖哪3个乡区？", "乡区", "3个"),
