@@ -96,9 +96,12 @@ _YEARS = re.compile(r"[0-9]{1,3}(?:[.．][0-9]+)?年")
 def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
     sentence, words = tagged.form, tagged.words
     if answer_type == "number":
-        dates = [match.span() for match in DATE.finditer(sentence) if not _YEARS.fullmatch(match.group())]
+        # A count inside quote marks is part of a name (the “十个一” campaign): of the 1,842 quantities in CMRC's,
+        # DRCD's and the seeds' evidence sentences that the question does not say, 1 stands so, and no answer.
+        skipped = [match.span() for match in DATE.finditer(sentence) if not _YEARS.fullmatch(match.group())]
+        skipped += [match.span() for match in _QUOTED.finditer(sentence)]
         return [match.span() for match in NUMBER.finditer(sentence)
-                if _is_quantity(match.group()) and not any(s <= match.start() < e for s, e in dates)]
+                if _is_quantity(match.group()) and not any(s <= match.start() < e for s, e in skipped)]
     if answer_type == "date":
         return [match.span() for match in DATE.finditer(sentence)]
     if answer_type == "person":

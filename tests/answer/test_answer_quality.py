@@ -282,6 +282,12 @@ def test_the_indefinite_article_is_no_count():
     assert found == ["20项"]
 
 
+def test_a_count_inside_quote_marks_is_part_of_a_name():
+    sentence = "开展关爱外卖配送员“十个一”活动，公布了“三走进”等12个服务点。"
+    found = [sentence[start:end] for start, end in candidates(tag(sentence), "number")]
+    assert found == ["12个"]
+
+
 @pytest.mark.parametrize(("sentence", "person"), [
     ("他是盖瑞·马歇尔的儿子。", "盖瑞·马歇尔"),  # the verb before a name is not part of it
     ("创始人为阿贝·塞波斯汀，1928年创立。", "阿贝·塞波斯汀"),  # pieces tagged as verbs and places after the ·
