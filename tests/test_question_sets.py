@@ -99,6 +99,7 @@ def test_off_topic_questions_are_a_sets_answerable_questions_with_nothing_to_ans
     ("seed_probe9", 40, 14),  # stop 49: written blind, before the eighth probe joined the training data
     ("seed_probe10", 40, 14),  # stop 50: written blind, before the ninth probe joined the training data
     ("seed_probe11", 40, 14),  # stop 51: written blind, before the tenth probe joined the training data
+    ("seed_probe12", 40, 14),  # stop 52: written blind, before any model of this stop read it
 ])
 def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_misses: int) -> None:
     """eval/seed_probe*.jsonl (each written after the models it was first read with; the first five are training
