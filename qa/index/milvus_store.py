@@ -53,6 +53,11 @@ ANALYZER = {"tokenizer": "standard"}
 # was killed while closing (its recovery does not skip logs older than its manifest's active one). Rows
 # here are written once per key, so the copies are the same row, and every read keeps one.
 KEYS = {"meta": "key", "sources": "name", "texts": "key", "sentences": "sentence_id", "chunks": "chunk_id"}
+# Each table's indexes, by field: (index type, metric). Sentences are read, never searched: the cheapest index
+# Milvus accepts; the tables without vectors index their placeholder.
+INDEXES = {"meta": {"placeholder": ("FLAT", "L2")}, "sources": {"placeholder": ("FLAT", "L2")},
+           "texts": {"placeholder": ("FLAT", "L2")}, "sentences": {"vector": ("FLAT", "IP")},
+           "chunks": {"vector": ("AUTOINDEX", "IP"), "sparse": ("SPARSE_INVERTED_INDEX", "BM25")}}
 
 # A document's row as the SQLite store's documents table has it (read_rows and stored_document read it).
 DOCUMENT_FIELDS = ("doc_id", "source", "ordinal", "kind", "title", "subtitle", "byline", "reporters", "dateline",
@@ -432,12 +437,11 @@ class MilvusStore:
                 self.client.delete(self.names[table], ids=dead[start:start + PAGE])
 
     def _create_tables(self) -> None:
-        if self.client.has_collection(self.names["texts"]):
-            # Collections are released when the server restarts (milvus-lite: with its process).
-            for name in self.names.values():
-                if self.client.has_collection(name):
-                    self.client.load_collection(name)
-            return
+        """Make the tables that are missing, and ready those a run made: a run killed while it made them
+        may have left one without its index, or the sentences without the chunks (made at its first write)."""
+        for table in ("sentences", "chunks"):
+            if self.client.has_collection(self.names[table]):
+                self._ready(table)
         for table, key_bytes, fields in (
                 ("meta", 256, [("value", DataType.VARCHAR, {"max_length": 4_096})]),
                 ("sources", NAME_BYTES, [("sha256", DataType.VARCHAR, {"max_length": 64}),
@@ -454,10 +458,10 @@ class MilvusStore:
             for field, kind, options in fields:
                 schema.add_field(field, kind, **options)
             schema.add_field("placeholder", DataType.FLOAT_VECTOR, dim=len(PLACEHOLDER))
-            self._create(self.names[table], schema, {"placeholder": ("FLAT", "L2")})
+            self._create(table, schema)
 
     def _create_data_tables(self, dim: int) -> None:
-        if self.client.has_collection(self.names["chunks"]):
+        if all(self.client.has_collection(self.names[table]) for table in ("sentences", "chunks")):
             return
         sentences = self.client.create_schema(auto_id=False)
         sentences.add_field(KEYS["sentences"], DataType.INT64, is_primary=True)
@@ -467,8 +471,7 @@ class MilvusStore:
         sentences.add_field("text", DataType.VARCHAR, max_length=VARCHAR_BYTES)
         sentences.add_field("tags", DataType.VARCHAR, max_length=VARCHAR_BYTES)
         sentences.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-        # Sentences are read, never searched: the cheapest index Milvus accepts.
-        self._create(self.names["sentences"], sentences, {"vector": ("FLAT", "IP")})
+        self._create("sentences", sentences)
         chunks = self.client.create_schema(auto_id=False)
         chunks.add_field(KEYS["chunks"], DataType.INT64, is_primary=True)
         _add_common(chunks)
@@ -481,17 +484,27 @@ class MilvusStore:
         chunks.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
         chunks.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
                                      output_field_names=["sparse"]))
-        self._create(self.names["chunks"], chunks, {"vector": ("AUTOINDEX", "IP"),
-                                                    "sparse": ("SPARSE_INVERTED_INDEX", "BM25")})
+        self._create("chunks", chunks)
 
-    def _create(self, name: str, schema, indexes: dict[str, tuple[str, str]]) -> None:
+    def _create(self, table: str, schema) -> None:
+        """Make ``table`` unless a run made it, and ready it."""
+        if not self.client.has_collection(self.names[table]):
+            # Strong: a read sees every write acknowledged before it, whichever process made it.
+            self.client.create_collection(self.names[table], schema=schema, consistency_level="Strong")
+        self._ready(table)
+
+    def _ready(self, table: str) -> None:
+        """Index what ``table`` lacks and load it: collections are released when the server restarts
+        (milvus-lite: with its process)."""
+        name = self.names[table]
         params = self.client.prepare_index_params()
-        for field, (index_type, metric) in indexes.items():
+        missing = [field for field in INDEXES[table] if not self.client.list_indexes(name, field_name=field)]
+        for field in missing:
+            index_type, metric = INDEXES[table][field]
             params.add_index(field, index_type=index_type, metric_type=metric)
-        # Strong: a read sees every write acknowledged before it, whichever process made it.
-        self.client.create_collection(name, schema=schema, consistency_level="Strong")
-        # Not waited for by polling (pymilvus sleeps half a second per index): loading waits for it.
-        self.client.create_index(name, params, sync=False)
+        if missing:
+            # Not waited for by polling (pymilvus sleeps half a second per index): loading waits for it.
+            self.client.create_index(name, params, sync=False)
         self.client.load_collection(name)
 
     def _all(self, table: str, expression: str, fields: list[str]) -> list[Row]:

@@ -57,7 +57,13 @@ def expected_shapes(folder: Path) -> dict[str, tuple[int, int]]:
 
 def qa_add(folder: Path, data_dir: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "qa", "add", str(folder), "--data-dir", str(data_dir), "--quiet"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finished(process: subprocess.Popen) -> None:
+    """Wait for a run that must succeed; where it fails, the assertion shows its one line of error."""
+    _, error = process.communicate(timeout=300)
+    assert process.returncode == 0, error
 
 
 # Source texts by name, (doc_id, source) of each document, (doc_id, ordinal) of each sentence row and
@@ -142,7 +148,7 @@ def test_killed_ingestion_leaves_every_document_whole_or_absent(tmp_path, backen
     warm = tmp_path / "warm"
     started = time.perf_counter()
     for version in (0, 1):
-        assert qa_add(folders[version], warm).wait(timeout=300) == 0
+        finished(qa_add(folders[version], warm))
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(warm / "embeddings.sqlite", data_dir / "embeddings.sqlite")
@@ -153,7 +159,7 @@ def test_killed_ingestion_leaves_every_document_whole_or_absent(tmp_path, backen
     timing.mkdir()
     shutil.copy(warm / "embeddings.sqlite", timing / "embeddings.sqlite")
     timed = time.perf_counter()
-    assert qa_add(folders[1], timing).wait(timeout=300) == 0
+    finished(qa_add(folders[1], timing))
     full_run = time.perf_counter() - timed
     mixed = tmp_path / "mixed"
     mixed.mkdir()
@@ -168,7 +174,9 @@ def test_killed_ingestion_leaves_every_document_whole_or_absent(tmp_path, backen
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             killed += 1
-        process.wait()
+            process.communicate()
+        else:
+            finished(process)
         try:
             check_whole(data_dir, shapes, backend)
             made = True
@@ -176,7 +184,7 @@ def test_killed_ingestion_leaves_every_document_whole_or_absent(tmp_path, backen
             # Killed before the index was first made: nothing was indexed, and a later run makes it.
             assert not made, "an index that was made went missing"
     assert killed == kills, f"only {killed} of {runs} runs were still ingesting when killed"
-    assert qa_add(mixed, data_dir).wait(timeout=300) == 0
+    finished(qa_add(mixed, data_dir))
     assert check_whole(data_dir, shapes, backend) == FILES
     print(f"{killed} kills in {runs} runs, {time.perf_counter() - started:.0f}s")
 
@@ -217,4 +225,37 @@ def test_a_log_milvus_lite_replays_after_flushing_it_leaves_the_index_whole(tmp_
         from milvus_lite.server_manager import server_manager_instance
 
         server_manager_instance.release_server(lite_file)
+    assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
+
+
+def test_a_run_killed_while_it_makes_the_collections_leaves_what_the_next_run_finishes(tmp_path, monkeypatch):
+    """A first write makes the sentence collection, then the chunk one, each made, then indexed, then loaded:
+    a kill between two steps leaves the sentences without the chunks, or a collection without its index.
+    The next run makes and indexes what is missing (a kill between the two collections once left an
+    index that no later run could write to, a one-in-many kill of the test above)."""
+    pytest.importorskip("pymilvus")
+    monkeypatch.setenv("QA_BACKEND", "milvus")
+    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
+    folder, data_dir = tmp_path / "articles", tmp_path / "data"
+    folder.mkdir()
+    for name, (text, _) in short_articles().items():
+        (folder / name).write_text(text, encoding="utf-8")
+    qa = QA.open(data_dir, create=True)
+    store = qa.index.store
+    store._create_data_tables(qa.index.encoder.dim)
+    client, names = store.client, store.names
+    client.drop_collection(names["chunks"])
+    for table, field in (("sentences", "vector"), ("texts", "placeholder")):
+        client.release_collection(names[table])
+        client.drop_index(names[table], field)
+        assert not client.list_indexes(names[table])
+    store.close()
+    qa.index.encoder.connection.close()
+
+    qa = QA.open(data_dir)
+    try:
+        assert not qa.add_paths([folder])[1]
+    finally:
+        qa.index.store.close()
+        qa.index.encoder.connection.close()
     assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
