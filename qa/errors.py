@@ -18,3 +18,10 @@ class QAError(Exception):
 
 class IndexMissing(QAError):
     code = "index_missing"
+
+
+class BackendFailed(QAError):
+    """The Milvus server failed or went away: no fault of the request, so the API answers 503 (retry later)."""
+
+    code = "milvus_unavailable"
+    status = 503

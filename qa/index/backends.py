@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from qa.errors import IndexMissing, QAError
+from qa.errors import BackendFailed, IndexMissing, QAError
 from qa.index.records import Rows
 from qa.index.search import ChunkSearch, LocalSearch
 from qa.index.store import Store
@@ -93,7 +93,7 @@ class MilvusBackend:
             from pymilvus import MilvusClient
             from pymilvus.exceptions import MilvusException
 
-            from qa.index.milvus_store import MilvusStore
+            from qa.index.milvus_store import MilvusStore, ReportingClient
         except ImportError:
             raise QAError("the milvus backend needs the [milvus] extra: pip install 'qa[milvus]'",
                           "missing_extra") from None
@@ -108,14 +108,11 @@ class MilvusBackend:
             client = MilvusClient(uri, token=token or "", timeout=10)
         except MilvusException as error:
             if lite:
-                raise QAError(f"cannot open the milvus-lite file {uri}: another process may hold it (to share "
-                              "one index, serve it with `milvus-lite server` and set QA_MILVUS_URI to its "
-                              "http:// address)", "milvus_unavailable") from None
-            raise QAError(f"cannot reach Milvus at {uri}: {error.message}", "milvus_unavailable") from None
-        try:
-            return cls(uri, MilvusStore(client, lite_file=uri if lite else None))
-        except MilvusException as error:
-            raise QAError(f"Milvus at {uri} failed: {error.message}", "milvus_unavailable") from None
+                raise BackendFailed(f"cannot open the milvus-lite file {uri}: another process may hold it (to "
+                                    "share one index, serve it with `milvus-lite server` and set QA_MILVUS_URI to "
+                                    "its http:// address)") from None
+            raise BackendFailed(f"cannot reach Milvus at {uri}: {error.message}") from None
+        return cls(uri, MilvusStore(ReportingClient(client, uri), lite_file=uri if lite else None))
 
     def exists(self) -> bool:
         return self.store.meta("model") is not None

@@ -26,8 +26,9 @@ from typing import TypeVar
 
 import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient
+from pymilvus.exceptions import MilvusException
 
-from qa.errors import QAError
+from qa.errors import BackendFailed, QAError
 from qa.index.prepare import PreparedArticle
 from qa.index.records import Extent
 from qa.index.store import document_values
@@ -99,10 +100,33 @@ class SourceRow:
         return bool(self.sha256)
 
 
+class ReportingClient:
+    """A MilvusClient whose failures are raised as :class:`BackendFailed`, naming the server: a user reads one
+    line (CLI) or a JSON 503 (API), never a traceback. A write it stops is collected at the next open."""
+
+    def __init__(self, client: MilvusClient, uri: str) -> None:
+        self._client = client
+        self._uri = uri
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: object, **kwargs: object) -> object:
+            try:
+                return attribute(*args, **kwargs)
+            except MilvusException as error:
+                raise BackendFailed(f"Milvus at {self._uri} failed: {error.message}") from None
+
+        return call
+
+
 class MilvusStore:
     """The SQLite :class:`~qa.index.store.Store`'s methods over Milvus collections named ``prefix_*``."""
 
-    def __init__(self, client: MilvusClient, prefix: str = "qa", lite_file: str | None = None) -> None:
+    def __init__(self, client: MilvusClient | ReportingClient, prefix: str = "qa",
+                 lite_file: str | None = None) -> None:
         """``lite_file``: the milvus-lite file the client opened in this process, which ``close`` releases."""
         self.client = client
         self.lite_file = lite_file

@@ -22,7 +22,7 @@ import pytest
 
 from embeddings.vector_index import VectorIndex
 from qa.engine import QA
-from qa.errors import IndexMissing
+from qa.errors import BackendFailed, IndexMissing
 from qa.index.chunking import article_sentences, chunk_sentences
 from qa.ingest import load_path
 from tests.builders import CMRC_CORPUS
@@ -258,4 +258,29 @@ def test_a_run_killed_while_it_makes_the_collections_leaves_what_the_next_run_fi
     finally:
         qa.index.store.close()
         qa.index.encoder.connection.close()
+    assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
+
+
+def test_a_milvus_that_fails_under_a_write_is_reported_in_one_error_and_loses_nothing(tmp_path, monkeypatch):
+    """The server goes away between the open and a write: the write raises the error the CLI prints as one
+    line and the API answers with a 503, not pymilvus's own; the index opens whole again afterwards."""
+    pytest.importorskip("pymilvus")
+    from milvus_lite.server_manager import server_manager_instance
+
+    monkeypatch.setenv("QA_BACKEND", "milvus")
+    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
+    folder, data_dir = tmp_path / "articles", tmp_path / "data"
+    folder.mkdir()
+    articles = short_articles()
+    for name, (text, _) in articles.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    qa = QA.open(data_dir, create=True)
+    assert not qa.add_paths([folder])[1]
+    server_manager_instance.release_server(qa.index.store.lite_file)
+    doc_id = next(iter(qa.index.snapshot.documents))
+    with pytest.raises(BackendFailed, match=r"^Milvus at .*milvus\.db failed: ") as failure:
+        qa.delete([doc_id])
+    assert failure.value.status == 503
+    qa.index.store.close()
+    qa.index.encoder.connection.close()
     assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
