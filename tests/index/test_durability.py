@@ -128,8 +128,26 @@ def check_whole(data_dir: Path, shapes: dict[str, tuple[int, int]], backend: str
             assert snapshot.search.bm25.size == len(chunk_ids)
         return len(documents)
     finally:
-        qa.index.store.close()
-        qa.index.encoder.connection.close()
+        close(qa)
+
+
+def close(qa: QA) -> None:
+    """Release what an open QA holds: the backend's store (milvus-lite's file lock) and the embedding cache."""
+    qa.index.store.close()
+    qa.index.encoder.connection.close()
+
+
+@pytest.fixture
+def milvus_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The Milvus backend for this test, a folder of the short articles' first versions, and a data directory."""
+    pytest.importorskip("pymilvus")
+    monkeypatch.setenv("QA_BACKEND", "milvus")
+    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
+    folder, data_dir = tmp_path / "articles", tmp_path / "data"
+    folder.mkdir()
+    for name, (text, _) in short_articles().items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder, data_dir
 
 
 @pytest.mark.slow
@@ -189,27 +207,20 @@ def test_killed_ingestion_leaves_every_document_whole_or_absent(tmp_path, backen
     print(f"{killed} kills in {runs} runs, {time.perf_counter() - started:.0f}s")
 
 
-def test_a_log_milvus_lite_replays_after_flushing_it_leaves_the_index_whole(tmp_path, monkeypatch):
+def test_a_log_milvus_lite_replays_after_flushing_it_leaves_the_index_whole(milvus_articles):
     """milvus-lite killed while it closes, after its flush and before it removes its write-ahead logs,
     replays those logs on its next open, and every row they wrote is then read twice (a kill in that
     window left 5 of 60 such files so). The index opens whole all the same."""
-    pytest.importorskip("pymilvus")
     from pymilvus import MilvusClient
 
     from qa.index.milvus_store import KEYS
 
-    monkeypatch.setenv("QA_BACKEND", "milvus")
-    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
-    folder, data_dir = tmp_path / "articles", tmp_path / "data"
-    folder.mkdir()
-    for name, (text, _) in short_articles().items():
-        (folder / name).write_text(text, encoding="utf-8")
+    folder, data_dir = milvus_articles
     qa = QA.open(data_dir, create=True)
     assert not qa.add_paths([folder])[1]
     logs = {path: path.read_bytes() for path in (data_dir / "milvus.db").glob("collections/*/wal/*.arrow")}
     assert logs, "the writes are not in milvus-lite's logs before it closes"
-    qa.index.store.close()
-    qa.index.encoder.connection.close()
+    close(qa)
     assert not any(path.exists() for path in logs), "closing did not flush and remove the logs"
     for path, data in logs.items():  # as a kill after the flush leaves them
         path.write_bytes(data)
@@ -228,18 +239,12 @@ def test_a_log_milvus_lite_replays_after_flushing_it_leaves_the_index_whole(tmp_
     assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
 
 
-def test_a_run_killed_while_it_makes_the_collections_leaves_what_the_next_run_finishes(tmp_path, monkeypatch):
+def test_a_run_killed_while_it_makes_the_collections_leaves_what_the_next_run_finishes(milvus_articles):
     """A first write makes the sentence collection, then the chunk one, each made, then indexed, then loaded:
     a kill between two steps leaves the sentences without the chunks, or a collection without its index.
     The next run makes and indexes what is missing (a kill between the two collections once left an
     index that no later run could write to, a one-in-many kill of the test above)."""
-    pytest.importorskip("pymilvus")
-    monkeypatch.setenv("QA_BACKEND", "milvus")
-    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
-    folder, data_dir = tmp_path / "articles", tmp_path / "data"
-    folder.mkdir()
-    for name, (text, _) in short_articles().items():
-        (folder / name).write_text(text, encoding="utf-8")
+    folder, data_dir = milvus_articles
     qa = QA.open(data_dir, create=True)
     store = qa.index.store
     store._create_data_tables(qa.index.encoder.dim)
@@ -249,31 +254,22 @@ def test_a_run_killed_while_it_makes_the_collections_leaves_what_the_next_run_fi
         client.release_collection(names[table])
         client.drop_index(names[table], field)
         assert not client.list_indexes(names[table])
-    store.close()
-    qa.index.encoder.connection.close()
+    close(qa)
 
     qa = QA.open(data_dir)
     try:
         assert not qa.add_paths([folder])[1]
     finally:
-        qa.index.store.close()
-        qa.index.encoder.connection.close()
+        close(qa)
     assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
 
 
-def test_a_milvus_that_fails_under_a_write_is_reported_in_one_error_and_loses_nothing(tmp_path, monkeypatch):
+def test_a_milvus_that_fails_under_a_write_is_reported_in_one_error_and_loses_nothing(milvus_articles):
     """The server goes away between the open and a write: the write raises the error the CLI prints as one
     line and the API answers with a 503, not pymilvus's own; the index opens whole again afterwards."""
-    pytest.importorskip("pymilvus")
     from milvus_lite.server_manager import server_manager_instance
 
-    monkeypatch.setenv("QA_BACKEND", "milvus")
-    monkeypatch.delenv("QA_MILVUS_URI", raising=False)
-    folder, data_dir = tmp_path / "articles", tmp_path / "data"
-    folder.mkdir()
-    articles = short_articles()
-    for name, (text, _) in articles.items():
-        (folder / name).write_text(text, encoding="utf-8")
+    folder, data_dir = milvus_articles
     qa = QA.open(data_dir, create=True)
     assert not qa.add_paths([folder])[1]
     server_manager_instance.release_server(qa.index.store.lite_file)
@@ -281,6 +277,5 @@ def test_a_milvus_that_fails_under_a_write_is_reported_in_one_error_and_loses_no
     with pytest.raises(BackendFailed, match=r"^Milvus at .*milvus\.db failed: ") as failure:
         qa.delete([doc_id])
     assert failure.value.status == 503
-    qa.index.store.close()
-    qa.index.encoder.connection.close()
+    close(qa)
     assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
