@@ -19,10 +19,11 @@ holds at most 64 kB.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient
@@ -32,6 +33,9 @@ from qa.errors import BackendFailed, QAError
 from qa.index.prepare import PreparedArticle
 from qa.index.records import Extent
 from qa.index.store import document_values
+
+if TYPE_CHECKING:
+    from pymilvus.client.iterator.query_iterator import QueryIterator
 
 # A VARCHAR holds at most this many bytes; texts are cut in parts that fit even at 4 bytes a character.
 VARCHAR_BYTES = 65_535
@@ -110,16 +114,31 @@ class ReportingClient:
 
     def __getattr__(self, name: str) -> object:
         attribute = getattr(self._client, name)
-        if not callable(attribute):
-            return attribute
+        return functools.partial(self.reported, attribute) if callable(attribute) else attribute
 
-        def call(*args: object, **kwargs: object) -> object:
-            try:
-                return attribute(*args, **kwargs)
-            except MilvusException as error:
-                raise BackendFailed(f"Milvus at {self._uri} failed: {error.message}") from None
+    def reported(self, call: Callable[..., T], *args: object, **kwargs: object) -> T:
+        try:
+            return call(*args, **kwargs)
+        except MilvusException as error:
+            raise BackendFailed(f"Milvus at {self._uri} failed: {error.message}") from None
 
-        return call
+    def query_iterator(self, *args: object, **kwargs: object) -> ReportingPages:
+        """A paged read, whose pages are read (and may fail) after this call returns."""
+        return ReportingPages(self.reported(self._client.query_iterator, *args, **kwargs), self)
+
+
+class ReportingPages:
+    """A pymilvus query iterator whose page reads fail as :class:`ReportingClient`'s calls do."""
+
+    def __init__(self, pages: QueryIterator, client: ReportingClient) -> None:
+        self._pages = pages
+        self._client = client
+
+    def next(self) -> list[dict]:
+        return self._client.reported(self._pages.next)
+
+    def close(self) -> None:
+        self._client.reported(self._pages.close)
 
 
 class MilvusStore:

@@ -279,3 +279,21 @@ def test_a_milvus_that_fails_under_a_write_is_reported_in_one_error_and_loses_no
     assert failure.value.status == 503
     close(qa)
     assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
+
+
+def test_a_milvus_that_fails_between_the_pages_of_a_read_is_reported_in_one_error(milvus_articles):
+    """A read of more rows than a page comes in pages read after the call that starts it: a server that goes
+    away between two pages fails the read with the same one-line error as any other call."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    folder, data_dir = milvus_articles
+    qa = QA.open(data_dir, create=True)
+    assert not qa.add_paths([folder])[1]
+    store = qa.index.store
+    pages = store.client.query_iterator(store.names["sentences"], batch_size=1, filter="", output_fields=["doc_id"])
+    assert pages.next()
+    server_manager_instance.release_server(store.lite_file)
+    with pytest.raises(BackendFailed, match=r"^Milvus at .*milvus\.db failed: "):
+        pages.next()
+    close(qa)
+    assert check_whole(data_dir, expected_shapes(folder), "milvus") == FILES
