@@ -176,10 +176,11 @@ def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:
 
 _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]
 # A sum of money: what it is called, or a currency asked by name (多少日圆 asks money, not days).
-_MONEY = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|多少钱|补贴|利润|产值"
-                    rf"|(?:多少|几)[十百千万亿]*{alternation(CURRENCY_UNITS)}")
+# Money asked in so many words (多少钱, 多少万元), and the words of a question about money (贷款, 工资).
+_MONEY_ASKED = re.compile(rf"多少钱|(?:多少|几)[十百千万亿]*{alternation(CURRENCY_UNITS)}")
+_MONEY_WORDS = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|补贴|利润|产值")
 # A share of a whole (多少百分比的产值, 占多少比例) is a percentage or a fraction, whatever it is a share of.
-_SHARE = re.compile(r"百分比|比例|比率|比重|百分之几|百分之多少|几成")
+_SHARE = re.compile(r"百分比|比例|比率|比重|百分之几|百分之多少|几成|率(?:有|是|为|达到?)?(?:多高|多大|多少)")
 # 多少 or 几 before a unit, not before a word that only begins with one (多少年轻人).
 _HOW_MANY = rf"(?:多少|几)(?!{alternation(TIME_UNIT_WORDS)})"
 _DURATION = re.compile(rf"多长时间|多久|{_HOW_MANY}(?:年|天|个月|小时|分钟)|how long")
@@ -201,11 +202,15 @@ def expected_units(normalized: str) -> frozenset[str]:
     """Measure words a quantity answering this question may carry; empty when anything goes."""
     if _SHARE.search(normalized):
         return frozenset()
-    if _MONEY.search(normalized):
+    if _MONEY_ASKED.search(normalized):
         return frozenset(["元"])
+    # A span of time or a count in its own measure word is what is asked, whatever money the question speaks
+    # of (创业贷款帮了多少家小微企业, 补贴发放了多少个月).
     if _DURATION.search(normalized):
         return _TIME_UNITS
     asked = _ASKED_UNIT.search(normalized)
+    if asked is None and _MONEY_WORDS.search(normalized):
+        return frozenset(["元"])
     unit = asked.group(1) if asked else "人" if _counts_people(normalized) else None
     if unit is None and "第几" in normalized:  # a rank: 面积第几大 is answered by 第13大, in no unit of area
         return frozenset()

@@ -406,6 +406,10 @@ def test_how_long_wants_a_duration():
     assert analyze("服务月持续多长时间？").units == analyze("活动持续了多久？").units
     sentence = "服务月期间共服务超百万人，活动持续3个月。"
     assert best_span(tag(sentence), analyze("服务月持续多长时间？")) == "3个月"
+    # Months and hours are counted with 个, and a round count of them says 多 or 半 after it.
+    for said in ("4个多月", "两个多小时", "一个半月"):
+        assert best_span(tag(f"队员们足足用了{said}，才将全乡3856户的情况全部掌握。"),
+                         analyze("队员们花了多长时间才把全乡的情况摸清楚？")) == said
 
 
 @pytest.mark.parametrize(("question", "fits", "does_not_fit"), [
@@ -420,6 +424,9 @@ def test_how_long_wants_a_duration():
     ("该区的土地面积是多少？", "该区土地面积1.601 km²。", "该区共有9个街区。"),
     ("这座桥的投资是多少？", "这座桥总投资5亿日圆。", "这座桥共有3个桥墩。"),
     ("这座桥耗资多少日圆？", "这座桥总投资5亿日圆。", "这座桥工期共400日。"),
+    # A count in its own measure word, or a span of time, is asked whatever money the question speaks of.
+    ("创业贷款帮了多少家小微企业？", "创业贷款帮助994家小微企业渡过难关。", "全省已发放创业贷款3.36亿元。"),
+    ("生活补贴发放了多少个月？", "生活补贴连续发放了6个月。", "生活补贴每人每月发放500元。"),
     ("暑运期间开行了多少趟旅客列车？", "暑运期间共开行旅客列车1.2万列。", "暑运期间共发送旅客5.4亿人次。"),
     ("田径队获得了几枚金牌？", "田径队共获得2枚金牌。", "田径队共有40名运动员参赛。"),
     ("这座古城保存了几座城门？", "古城至今保存着4座城门。", "古城每年接待游客300万人次。"),
@@ -443,8 +450,11 @@ def test_a_measure_is_answered_in_its_units(question, fits, does_not_fit):
 def test_a_count_in_a_word_beginning_with_a_measure_word_constrains_nothing():
     assert not analyze("他在普选中获得多少支持率？").units and not analyze("该市有多少部门参与？").units
     assert not analyze("有多少年輕人參加了遊行？").units
-    # A share is a percentage or a fraction, though the question names money (产值).
+    # A share is a percentage or a fraction, though the question names money (产值), and so is a rate, though
+    # 多高 asks a length of a thing.
     assert not analyze("金融业产值约占全市多少的百分比？").units
+    assert not analyze("非公有制企业的工会组建率有多高？").units
+    assert fitting(tag("非公有制企业工会组建率93%。"), analyze("非公有制企业的工会组建率有多高？"))[0] == 1
 
 
 @pytest.mark.parametrize("question", [
