@@ -175,8 +175,7 @@ def _slot(normalized: str, asking: re.Match[str] | None) -> tuple[str, str]:
 
 
 _UNIT_GROUPS = [frozenset(group) for group in INTERCHANGEABLE_UNITS]
-# A sum of money: what it is called, or a currency asked by name (多少日圆 asks money, not days).
-# Money asked in so many words (多少钱, 多少万元), and the words of a question about money (贷款, 工资).
+# A sum of money asked by name (多少钱; 多少日圆 asks money, not days), and what money is called in a question.
 _MONEY_ASKED = re.compile(rf"多少钱|(?:多少|几)[十百千万亿]*{alternation(CURRENCY_UNITS)}")
 _MONEY_WORDS = re.compile(r"收入|营收|金额|资金|贷款|经费|费用|投资|价格|工资|补助|奖金|补贴|利润|产值")
 # A share of a whole (多少百分比的产值, 占多少比例) is a percentage or a fraction, whatever it is a share of.
