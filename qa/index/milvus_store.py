@@ -144,8 +144,7 @@ class ReportingPages:
 class MilvusStore:
     """The SQLite :class:`~qa.index.store.Store`'s methods over Milvus collections named ``prefix_*``."""
 
-    def __init__(self, client: MilvusClient | ReportingClient, prefix: str = "qa",
-                 lite_file: str | None = None) -> None:
+    def __init__(self, client: ReportingClient, prefix: str = "qa", lite_file: str | None = None) -> None:
         """``lite_file``: the milvus-lite file the client opened in this process, which ``close`` releases."""
         self.client = client
         self.lite_file = lite_file
@@ -540,12 +539,12 @@ class MilvusStore:
         """Index what ``table`` lacks and load it: collections are released when the server restarts
         (milvus-lite: with its process)."""
         name = self.names[table]
-        params = self.client.prepare_index_params()
         missing = [field for field in INDEXES[table] if not self.client.list_indexes(name, field_name=field)]
-        for field in missing:
-            index_type, metric = INDEXES[table][field]
-            params.add_index(field, index_type=index_type, metric_type=metric)
         if missing:
+            params = self.client.prepare_index_params()
+            for field in missing:
+                index_type, metric = INDEXES[table][field]
+                params.add_index(field, index_type=index_type, metric_type=metric)
             # Not waited for by polling (pymilvus sleeps half a second per index): loading waits for it.
             self.client.create_index(name, params, sync=False)
         self.client.load_collection(name)
