@@ -112,6 +112,8 @@ def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_m
     probe = rows(ROOT / "eval" / f"{name}.jsonl")
     assert len({row["id"] for row in probe}) == len(probe) == questions
     assert sum(row["type"] == "unanswerable" for row in probe) == near_misses
+    # qa eval scores a list by how many of its items the answer quotes only where the record asks for all of them.
+    assert all(row.get("mode") == "all" for row in probe if row["type"] == "list")
     _points_into(probe)
 
 
