@@ -40,7 +40,7 @@ FEATURES = (
     "bm25", "bigram_share", "common_share",
     "keywords_unit", "keywords_missing", "missing_weight", "soft_coverage", "soft_missing",
     "untitled_coverage", "untitled_soft",
-    "typed", "typed_new", "typed_count", "type_unmet", "typed_coverage", "slot_fit", "slot_unit",
+    "typed", "typed_new", "typed_count", "type_unmet", "unmet_in_report", "typed_coverage", "slot_fit", "slot_unit",
     "constraints_unit", "constraints_paragraph", "constraints_title", "constraints_article",
     "constraints_missing", "constraints_asked", "superlative_unsaid", "role_unsaid", "average_for_extreme",
     "position", "first_in_article", "unit_chars", "clauses", "whole_sentence", "enumeration",
@@ -185,6 +185,7 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
             by_paragraph[place] = _met(constraints, article.paragraph(sentence.paragraph))
         unit_typed = [typed[row] for row in range(unit.first, unit.last + 1)] if typed else [(0, False, 0.0)]
         typed_new = any(new for _, new, _ in unit_typed)
+        type_unmet = bool(question.candidate_type) and not typed_new
         says_superlative = any(word in text for word in SUPERLATIVES)
         matrix[index, _columns("common_share", "keywords_missing")] = [
             longest_common(asked, text) / max(1, len(asked)),
@@ -193,7 +194,8 @@ def describe(question: Question, hits: list[Hit], snapshot: Snapshot, query_vect
                       0.0)]
         matrix[index, _columns("typed", FEATURES[-1])] = [
             float(any(count for count, _, _ in unit_typed)), float(typed_new),
-            min(5, sum(count for count, _, _ in unit_typed)), float(bool(question.candidate_type) and not typed_new),
+            min(5, sum(count for count, _, _ in unit_typed)),
+            float(type_unmet), float(type_unmet and article.news_report),
             max((typed_coverage.get(row, 0.0) for row in range(unit.first, unit.last + 1)), default=0.0),
             max(slot for _, _, slot in unit_typed),
             _fraction([term in text for term in slot_terms], 0.0),
@@ -360,7 +362,11 @@ class _Article:
         self.first_row, self.rows = rows.start, len(rows)
         self._texts = [match_form(snapshot.sentences[row].text) for row in rows]
         self._paragraphs = [snapshot.sentences[row].paragraph for row in rows]
-        self.title = match_form(snapshot.documents[doc_id].title)
+        info = snapshot.documents[doc_id]
+        self.title = match_form(info.title)
+        # A signed or datelined report names its people, places and bodies in Chinese, which the tagger reads;
+        # an encyclopaedia's transliterated and Latin names slip past it (README, "Stop 55").
+        self.news_report = bool(info.byline or info.dateline or info.reporters)
         self.text = self.title + "".join(self._texts)
         self._paragraph_text: dict[int, str] = {}
         self._pieces: dict[int, np.ndarray] = {}

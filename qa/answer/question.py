@@ -56,10 +56,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|who\b|whom\b")),
     # 在哪 asks where (在哪里 is read whole: the words after it are 召开, not 里召开), 在哪个公众号 asks which one;
     # 重要性在于哪里 asks what, not where. 哪一个 is 哪个 as Taiwan writes it (DRCD: a quarter of its
-    # questions), and so is 哪一 before a noun (哪一州, 哪一地區).
+    # questions), and so is 哪一 before a noun (哪一州, 哪一地區). 哪个省级部门 asks for a body, not a province.
     ("place", re.compile(
         rf"(?<!在于)在?(?:哪里|哪儿)|(?<!在于)在哪(?!一?[{WHICH_MEASURES}])|何地|何处|什么地方"
-        r"|哪一?个?(?:省|市|区|县|州|洲|大洲|半岛|岛|国家|城市|地方|地区|工地|驿站|街道|乡|村|镇)|哪一?座|哪一?国"
+        r"|哪一?个?(?:省|市|区|县|州|洲|大洲|半岛|岛|国家|城市|地方|地区|工地|驿站|街道|乡|村|镇)(?!级)|哪一?座|哪一?国"
         r"|where\b")),
     ("name", re.compile(rf"哪一?[{WHICH_ONE_MEASURES}]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),

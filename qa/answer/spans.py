@@ -98,8 +98,9 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "number":
         # A count inside quote marks is part of a name (the “十个一” campaign): of the 1,842 quantities in CMRC's,
         # DRCD's and the seeds' evidence sentences that the question does not say, 1 stands so, and no answer.
+        # Quoted words that hold a clause are speech, and speech gives figures (“…总共才需三四元。”).
         skipped = [match.span() for match in DATE.finditer(sentence) if not _YEARS.fullmatch(match.group())]
-        skipped += [match.span() for match in _QUOTED.finditer(sentence)]
+        skipped += [match.span() for match in _QUOTED.finditer(sentence) if not CLAUSE_BREAK.search(match.group(1))]
         return [match.span() for match in NUMBER.finditer(sentence)
                 if _is_quantity(match.group()) and not any(s <= match.start() < e for s, e in skipped)]
     if answer_type == "date":

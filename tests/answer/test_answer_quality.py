@@ -187,6 +187,8 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("興隆水利樞紐工程位於潛江市的哪一個鄉鎮境內？", "place"),
     ("驿站设在哪个街道？", "place"),
     ("台灣第四大附屬島是哪一個島嶼？", "place"),
+    ("工会还和哪个省级部门对接协调？", "name"),  # 省级 is a rank: a provincial body is asked, not a province
+    ("试点覆盖了哪个市级工会？", "name"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
@@ -286,6 +288,12 @@ def test_a_count_inside_quote_marks_is_part_of_a_name():
     sentence = "开展关爱外卖配送员“十个一”活动，公布了“三走进”等12个服务点。"
     found = [sentence[start:end] for start, end in candidates(tag(sentence), "number")]
     assert found == ["12个"]
+
+
+def test_a_count_inside_quoted_speech_is_a_count():
+    sentence = "“如今有了打折暖心餐,加上一枚煮鸡蛋,总共才需三四元。”环卫工人何阿姨说。"
+    found = [sentence[start:end] for start, end in candidates(tag(sentence), "number")]
+    assert found == ["三四元"]
 
 
 @pytest.mark.parametrize(("sentence", "person"), [

@@ -264,6 +264,22 @@ def test_every_candidate_gets_every_feature_as_a_finite_number(seed_qa):
     assert np.isfinite(candidates.matrix).all()
 
 
+def test_a_type_left_unmet_is_marked_apart_where_the_unit_is_news(seed_qa):
+    """A unit without a candidate of the asked type is marked again where its article is a signed or datelined
+    report (four of the seeds' 49 articles are neither: 守牢安全“生命线” is one)."""
+    snapshot = seed_qa.index.snapshot
+    seen: set[tuple[float, float]] = set()
+    for question in ("守牢安全生命线，谁强化了管理？", "全总执委会会议是在哪座城市召开的？"):
+        _, _, candidates = candidates_for(seed_qa, question)
+        unmet = candidates.matrix[:, FEATURES.index("type_unmet")]
+        marked = candidates.matrix[:, FEATURES.index("unmet_in_report")]
+        for unit, left, value in zip(candidates.units, unmet, marked, strict=True):
+            info = snapshot.documents[snapshot.sentences[unit.first].doc_id]
+            assert value == left * float(bool(info.byline or info.dateline or info.reporters))
+            seen.add((float(left), float(value)))
+    assert seen == {(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)}
+
+
 def test_a_term_the_unit_does_not_say_counts_by_how_near_its_words_come(seed_qa):
     _, _, candidates = candidates_for(seed_qa, "全国总工会是何时出台快递员入会措施的？")
     literal = candidates.matrix[:, FEATURES.index("unit_coverage")]
