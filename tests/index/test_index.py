@@ -14,7 +14,8 @@ def index(tmp_path, backend):
     """The small corpus indexed on each backend in turn."""
     index = NewsIndex.open(tmp_path, create=True)
     index.add(*corpus(SMALL_TEXTS))
-    return index
+    yield index
+    index.store.close()
 
 
 @pytest.fixture

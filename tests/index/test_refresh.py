@@ -38,7 +38,10 @@ def opened_pair(directory):
 
 @pytest.fixture
 def pair(tmp_path, backend):
-    return opened_pair(tmp_path)
+    writer, reader = opened_pair(tmp_path)
+    yield writer, reader
+    for index in (reader, writer):
+        index.store.close()
 
 
 @pytest.fixture

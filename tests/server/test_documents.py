@@ -28,7 +28,10 @@ COURIER = {"title": "快递小哥入会", "text": "北京市邮政快递业工�
 def qa(tmp_path, backend):
     qa = QA.open(tmp_path / "index", create=True)
     qa.index.add(*corpus({name: SMALL_TEXTS[name] for name in ("a.txt", "c.txt")}))
-    return qa
+    yield qa
+    # Released here, not at exit: a milvus-lite server left running holds its threads and descriptors
+    # through every later test in the session.
+    qa.index.store.close()
 
 
 @pytest.fixture
