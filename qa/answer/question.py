@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from qa.text.bigrams import LATIN_OR_NUMBER, char_bigrams
 from qa.text.lexicon import (
+    AS_WHAT_BEFORE,
     ASKED_UNITS,
     ASPECT_PARTICLES,
     CLAUSE_MARKS,
@@ -61,8 +62,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"(?<!在于)在?(?:哪里|哪儿)|(?<!在于)在哪(?!一?[{WHICH_MEASURES}])|何地|何处|什么地方"
         r"|哪一?个?(?:省|市|区|县|州|洲|大洲|半岛|岛|国家|城市|地方|地区|工地|驿站|街道|乡|村|镇)(?!级)|哪一?座|哪一?国"
         r"|where\b")),
-    ("name", re.compile(rf"哪一?[{WHICH_ONE_MEASURES}]|叫什么|什么名字|名称|名叫|称号|which\b|what is the name")),
-    ("reason", re.compile(r"为什么|为何|原因|怎么会|why\b")),
+    # 称之为什么 and 命名为什么 ask what a thing is called, as 叫什么 does.
+    ("name", re.compile(rf"哪一?[{WHICH_ONE_MEASURES}]|叫什么|什么名字|名称|名叫|称号|[称名译]之?为什么|which\b"
+                        r"|what is the name")),
+    ("reason", re.compile(rf"(?<![{AS_WHAT_BEFORE}])为什么|为何|原因|怎么会|why\b")),
     ("method", re.compile(r"怎么|如何|怎样|通过什么|采取了?什么|how\b")),
 ]
 

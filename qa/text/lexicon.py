@@ -189,6 +189,11 @@ ASPECT_PARTICLES = ("了", "过", "着")
 # often the thing a question asks for.
 COPULAS = ("是", "为", "叫", "即", "乃", "称", "名叫", "叫做", "称为", "名为")
 
+# What stands before 为 when 为什么 is 为 + 什么, not "why": 称之为什么 asks what a thing is called, 改为什么
+# and 分为什么 what it became or was cut into, 因为什么 because of what. 179 of the 757 为什么 in CMRC train's
+# questions read so.
+AS_WHAT_BEFORE = "称改成作列译名定分誉算封任升选评划转变化之因"
+
 # Words that hold 几 and ask nothing (几乎, 画法几何, 几内亚).
 WORDS_HOLDING_JI = ("几乎", "几何", "几近", "几内亚", "欧几里得")
 # Question words (a regex alternation) say what is asked, not what evidence holds. 哪 takes the measure

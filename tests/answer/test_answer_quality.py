@@ -200,6 +200,11 @@ def test_a_word_loses_the_question_words_it_opens_with(word, asked_of_evidence):
     ("台灣第四大附屬島是哪一個島嶼？", "place"),
     ("工会还和哪个省级部门对接协调？", "name"),  # 省级 is a rank: a provincial body is asked, not a province
     ("试点覆盖了哪个市级工会？", "name"),
+    ("王冠球场现在被称之为什么？", "name"),  # 为 + 什么, not why: what it is called
+    ("北齐将督邮改为什么？", "factoid"),
+    ("罗宾晚年因为什么疾病而去世？", "factoid"),
+    ("全国消防日为什么定在11月9日？", "reason"),
+    ("这个平原形成的原因是什么？", "reason"),
 ])
 def test_which_one_is_a_name_and_where_is_a_place(question, answer_type):
     assert analyze(question).answer_type == answer_type
