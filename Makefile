@@ -60,8 +60,8 @@ SEED_WEIGHT ?= 20
 # OFF_TOPIC_WEIGHT times (README, "Stop 48").
 OFF_TOPIC := 1000
 OFF_TOPIC_WEIGHT ?= 5
-# The seed questions trained on: the dev set, its near misses and the first ten probes. seed_probe11 to 15 and the
-# English probes stay out: they are read, never trained on (README, "Stop 46" to "Stop 56").
+# The seed questions trained on: the dev set, its near misses and the first ten probes. seed_probe11 to 16 and the
+# English probes stay out: they are read, never trained on (README, "Stop 46" to "Stop 57").
 SEED_TRAIN := eval/seed_dev.jsonl eval/seed_near_miss_dev.jsonl eval/seed_probe.jsonl eval/seed_probe2.jsonl \
 	eval/seed_probe3.jsonl eval/seed_probe4.jsonl eval/seed_probe5.jsonl eval/seed_probe6.jsonl eval/seed_probe7.jsonl \
 	eval/seed_probe8.jsonl eval/seed_probe9.jsonl eval/seed_probe10.jsonl
