@@ -243,6 +243,38 @@ def test_an_office_named_without_its_holder_does_not_answer_who_holds_it(seed_qa
     assert not seed_qa.ask("秦皇岛市政府副秘书长是谁？").answerable
 
 
+def test_one_person_asked_for_is_no_group():
+    # 哪位 asks for one named person: 劳动者 names a group, and the sentence names no leader.
+    sentence = "11月5日,吉林省暨长春市“工会进万家·新就业形态劳动者温暖行动”服务月启动。"
+    assert not typed_candidates(tag(sentence), analyze("吉林省的温暖行动服务月是由哪位领导宣布启动的？"))
+    found = typed_candidates(tag(sentence), analyze("服务月是为谁开展的？"))
+    assert "劳动者" in [sentence[start:end] for start, end in found]
+
+
+def test_a_body_asked_for_is_named_not_quoted():
+    # 哪家电视台 asks for a body: the quoted campaigns of the sentence are none, a title in 《》 can be.
+    question = analyze("“五一”特别节目是在哪家电视台播出的？")
+    slogans = "全总发布“大国工匠年度人物”“最美职工”等,举办“五一”特别节目。"
+    assert not typed_candidates(tag(slogans), question)
+    title = "该节目由《工人日报》报道。"
+    assert "《工人日报》" in [title[start:end] for start, end in typed_candidates(tag(title), question)]
+    # 叫什么 asks for any name, a quoted one among them.
+    named = [slogans[start:end] for start, end in typed_candidates(tag(slogans), analyze("全总发布的称号叫什么？"))]
+    assert "大国工匠年度人物" in named
+
+
+def test_a_place_the_question_names_without_its_level_is_no_new_place():
+    sentence = "今天,湖北省在荆州市启动服务月。"
+    question = analyze("湖北省在荆州启动服务月，启动仪式具体是在荆州什么地方举行的？")
+    assert not fitting(tag(sentence), question)[1]
+    assert fitting(tag(sentence), analyze("湖北省在哪个城市启动服务月？"))[1]
+
+
+def test_a_place_of_one_character_is_no_place():
+    sentence = "为就地过年的工人写春联、“福”字。"
+    assert "福" not in [sentence[start:end] for start, end in candidates(tag(sentence), "place")]
+
+
 def test_the_chair_is_not_answered_with_the_deputy(seed_qa):
     # The article names the Xinjiang federation's vice-chairman, and no chairman.
     deputy = seed_qa.ask("自治区总工会副主席是谁？")
