@@ -118,9 +118,9 @@ WHICH_MEASURES = WHICH_ONE_MEASURES + "位次场届"
 # The measure words of 哪家 and 哪所, which ask for a body (a company, a school, a station), and of 哪位 and 哪名,
 # which ask for one person.
 BODY_MEASURES = "家所"
+ONE_PERSON_MEASURES = "位名"
 # The level a place name may carry or leave out (荆州市 is the 荆州 a question names).
 ADMINISTRATIVE_LEVELS = "省市县区镇乡村州"
-ONE_PERSON_MEASURES = "位名"
 # Measure words after which a small Han count (三年, 十二个) is read as digits.
 COUNTED_UNITS = "年个名项家天月次位人条届轮岁倍周"
 # Words after a round number that make it approximate (30多家, 200余人).
