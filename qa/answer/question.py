@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from qa.text.lexicon import (
     HAN_DIGITS,
     INTERCHANGEABLE_UNITS,
     MEASURE_WORDS,
+    ONE_PERSON_MEASURES,
     PERSON_NOUN_ENDINGS,
     QUESTION_WORDS,
     RANKS,
@@ -70,6 +72,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
+_ONE_PERSON = re.compile(rf"哪一?[{ONE_PERSON_MEASURES}]")
 
 _LATIN = re.compile(r"[a-z]")
 _HOLDING_JI = re.compile(alternation(WORDS_HOLDING_JI))
@@ -112,6 +115,12 @@ class Question:
     def short_answer(self) -> bool:
         """A short span answers it: a typed one, or what fills the asking phrase's place (什么服务月)."""
         return self.wants_span or self.answer_type == "factoid"
+
+    @functools.cached_property
+    def asks_one_person(self) -> bool:
+        """Whether it asks for one named person (哪位, 哪名), not any who (谁 is as often a group): read once, since
+        every candidate sentence asks it."""
+        return self.answer_type == "person" and _ONE_PERSON.search(self.text) is not None
 
     @property
     def asks_office(self) -> bool:

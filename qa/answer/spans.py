@@ -20,7 +20,6 @@ from qa.text.lexicon import (
     HAN_DIGITS,
     LATIN_UNITS,
     LENGTH_UNITS,
-    ONE_PERSON_MEASURES,
     PLACE_PARTS,
     QUANTITY_UNITS,
     QUOTE_CLOSERS,
@@ -317,7 +316,7 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
         found = [(start, end) for start, end in found if _unit_of(sentence[start:end]) in question.units]
     if question.role and not says_role(sentence, question.role):
         return []
-    if question.answer_type == "person" and (question.role or _ONE_PERSON.search(question.text)):
+    if question.answer_type == "person" and (question.role or question.asks_one_person):
         # The holder of an office or of a place in a contest, and the one person 哪位 asks for, is named, not a
         # group (none of the 30 answers of CMRC train, trial and the seeds to 谁是主任 or 冠军是谁 is one, nor
         # any of the 64 to 哪位 or 哪名; 成员 had answered 市政府副秘书长是谁, 劳动者 哪位领导宣布启动).
@@ -328,7 +327,6 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
     return found
 
 
-_ONE_PERSON = re.compile(rf"哪一?[{ONE_PERSON_MEASURES}]")
 _BODY_ASKED = re.compile(rf"哪一?[{BODY_MEASURES}]")
 
 
