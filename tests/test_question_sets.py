@@ -104,6 +104,7 @@ def test_off_topic_questions_are_a_sets_answerable_questions_with_nothing_to_ans
     ("seed_probe14", 40, 14),  # stop 55: written blind, before any model of this stop read it
     ("seed_probe15", 39, 14),  # stop 56: written blind, before any model of this stop read it
     ("seed_probe16", 40, 14),  # stop 57: written blind, before any model of this stop read it
+    ("seed_probe17", 40, 14),  # stop 58: written blind, before any model of this stop read it
 ])
 def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_misses: int) -> None:
     """eval/seed_probe*.jsonl (each written after the models it was first read with; the first five are training
