@@ -10,6 +10,7 @@ from qa.text.bigrams import LATIN_OR_NUMBER, char_bigrams
 from qa.text.lexicon import (
     AS_WHAT_BEFORE,
     ASKED_UNITS,
+    ASKING_BESIDE_JI,
     ASPECT_PARTICLES,
     CLAUSE_MARKS,
     COLONS,
@@ -37,7 +38,7 @@ from qa.text.lexicon import (
 )
 from qa.text.normalize import digit_counts, normalize
 from qa.text.tagging import tag
-from qa.text.tokens import keywords
+from qa.text.tokens import keywords, segmenter
 
 # Which year (西元几年, 几几年) and which century (几世纪): dates, not counts of years or centuries.
 _YEAR = rf"{alternation(ERA_NAMES)}几年|几几年"
@@ -76,6 +77,8 @@ _ONE_PERSON = re.compile(rf"哪一?[{ONE_PERSON_MEASURES}]")
 
 _LATIN = re.compile(r"[a-z]")
 _HOLDING_JI = re.compile(alternation(WORDS_HOLDING_JI))
+_BESIDE_JI = re.compile(ASKING_BESIDE_JI)
+_SOME_JI = re.compile(r"(?<![哪第])几")
 # Question words say what is asked, not what the evidence contains; particles carry nothing.
 _QUESTION_WORDS = re.compile(QUESTION_WORDS + r"|[的了是吗呢吧啊么？?，,。！!、：:“”\"'《》（）()\s]")
 # A small count written before Han text joins it ("3年" of 这三年), as evidence writes it (近3年来).
@@ -140,7 +143,8 @@ def analyze(text: str) -> Question:
     normalized = normalize(text)
     # What the question asks is read with the words that only hold 几 blanked out.
     asking = _HOLDING_JI.sub(lambda word: " " * len(word.group()), normalized)
-    typed = next(((name, found) for name, pattern in _TYPE_PATTERNS if (found := pattern.search(asking))), None)
+    reading = _reading(asking)
+    typed = next(((name, found) for name, pattern in _TYPE_PATTERNS if (found := pattern.search(reading))), None)
     answer_type = typed[0] if typed else "factoid"
     english = len(_LATIN.findall(normalized)) > 2 * len(_HAN.findall(normalized))
     return Question(text, answer_type, tuple(keywords(text)), tuple(content_terms(digit_counts(normalized))), english,
@@ -149,6 +153,20 @@ def analyze(text: str) -> Question:
                     _asked_role(asking, answer_type),
                     _slot(asking, typed[1] if typed else _ASKING.search(asking)),
                     _item_type(asking) if answer_type == "list" else None)
+
+
+def _reading(asking: str) -> str:
+    """``asking`` with what only looks like an asking word blanked out, so that the type is read from what the
+    question asks: a 多 that ends a dictionary word (许多高校 holds no 多高, 多伦多大学 no 多大; a name jieba's HMM
+    ran into 多, 张怀秋多大, still asks 多大), and 几 as "some" beside another asking word (幾千年來…哪位學者,
+    20幾所高等院校…在哪裡). The rest of the analysis reads ``asking``: the words by the asking phrase stay whole."""
+    chars, offset = list(asking), 0
+    for word in segmenter().cut(asking):
+        offset += len(word)
+        if len(word) > 1 and word.endswith("多") and segmenter().FREQ.get(word):
+            chars[offset - 1] = " "
+    reading = "".join(chars)
+    return _SOME_JI.sub(" ", reading) if _BESIDE_JI.search(reading) else reading
 
 
 # The item types a list's gold sentence holds, found by form and tag: it does for 119 of CMRC train's 125 lists of

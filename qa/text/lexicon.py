@@ -202,6 +202,10 @@ AS_WHAT_BEFORE = "称改成作列译名定分誉算封任升选评划转变化�
 
 # Words that hold 几 and ask nothing (几乎, 画法几何, 几内亚).
 WORDS_HOLDING_JI = ("几乎", "几何", "几近", "几内亚", "欧几里得")
+# Asking words beside which 几 says "some" and asks nothing (这几年, 20几所, 每隔几天 beside 哪位, 在哪里, 什么): of the
+# 12 number questions of CMRC train, trial, DRCD dev and the seed sets holding 几 and one of these, 10 ask the other.
+# 任何 is no question word.
+ASKING_BESIDE_JI = r"谁|哪|什么|(?<!任)何"
 # Question words (a regex alternation) say what is asked, not what evidence holds. 哪 takes the measure
 # word or noun after it along (哪家, 哪国, 哪一部), 多 an adjective of size or time (多大, 多久).
 QUESTION_WORDS = (r"什么时候|什么|多少|多[大长高久远宽深厚]|哪一?[\u4e00-\u9fff]?|为什么|为何|何[时地处人年种日]"

@@ -521,6 +521,24 @@ def test_words_that_only_hold_a_question_word_ask_no_number(question):
     assert analyze(question).answer_type != "number"
 
 
+@pytest.mark.parametrize(("question", "answer_type"), [
+    # 多 ends a word here (许多, 多伦多), so 多高 and 多大 ask nothing.
+    ("許多高校於1969年時由於戰備大疏散和哪一個革命的破壞而遷出北京?", "name"),
+    ("多倫多大學的教學深受哪個國家的大學制度影響?", "place"),
+    # 几 says "some" beside another asking word.
+    ("幾千年來，電只不過是學者們好奇的智慧玩物，直到1600年哪位學者後才有嚴謹的研究?", "person"),
+    ("1967年1月1日，北京20幾所高等院校學生在哪裡舉行遊行集會?", "place"),
+    ("他养的几条马驹分别叫什么名字？", "name"),
+    # Still counts: 多 that begins its word, a name jieba's HMM ran into 多, 第几 and 哪几.
+    ("喬治亞境內的山地大多高達海拔多少米之上?", "number"),
+    ("张怀秋多大的时候移民美国？", "number"),
+    ("尚宣威是琉球国第二尚氏王朝的第几代国王？", "number"),
+    ("科罗拉多大学有哪几个校区？", "list"),
+])
+def test_a_question_word_inside_a_word_or_saying_some_asks_nothing(question, answer_type):
+    assert analyze(question).answer_type == answer_type
+
+
 def test_the_span_is_the_quantity_beside_the_asked_noun(seed_qa):
     assert seed_qa.ask("淮河能源集团有多少职工？").span == "7.6万名"
 
