@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from qa.answer.question import CLAUSE_BREAKS, Question, says_role
 from qa.text.lexicon import (
@@ -80,7 +81,9 @@ _ORGANISATION_SUFFIX = re.compile(
     r"研究所|研究院|基金会|乐团|剧团|乐队|球队|工作室|博物馆|图书馆|事务所|医院)$")
 _NAME_JOINER = "·•‧・"
 # jieba's person tags: Chinese names, transliterated ones, and foreign given+family names.
-_NAME_FLAGS = ("nr", "nrt", "nrfg")
+NAME_FLAGS = ("nr", "nrt", "nrfg")
+# The common words jieba's dictionary tags as names (祝福, 弘扬, 文明), found by bench/train_names.py.
+NOT_NAMES_FILE = Path(__file__).parent / "trained" / "not_names.txt"
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ ·.-][A-Z][a-z]+)+(?![A-Za-z])")
 
 
@@ -108,8 +111,10 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "date":
         return [match.span() for match in DATE.finditer(sentence)]
     if answer_type == "person":
-        return (_people(words) + [match.span() for match in _LATIN_NAME.finditer(tagged.text)]
-                + _groups_of_people(words))
+        # A common word the dictionary takes for a name (祝福, 弘扬) is no one; it may still name a thing (伊拉克
+        # 航空 for 哪家航空公司), so name questions keep it.
+        return ([(start, end) for start, end in _people(words) if sentence[start:end] not in _not_names()]
+                + [match.span() for match in _LATIN_NAME.finditer(tagged.text)] + _groups_of_people(words))
     if answer_type == "place":
         # A place of one character is a piece jieba tagged as one (“福”字, 曼, 东): of 102 such candidates in the
         # gold sentences of CMRC's, DRCD's and the seeds' place questions, one answered (南).
@@ -122,6 +127,11 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
     if answer_type == "factoid":
         return _quoted(sentence)
     return []
+
+
+@functools.cache
+def _not_names() -> frozenset[str]:
+    return frozenset(NOT_NAMES_FILE.read_text(encoding="utf-8").split())
 
 
 def _quoted(sentence: str) -> list[tuple[int, int]]:
@@ -166,7 +176,7 @@ def _people(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     covered = 0
     for index, (word, flag, start) in enumerate(words):
-        if flag not in _NAME_FLAGS or start < covered:
+        if flag not in NAME_FLAGS or start < covered:
             continue
         first, last = index, _name_end(words, index)
         if last > index:
@@ -201,7 +211,7 @@ def _name_end(words: tuple[Word, ...], last: int) -> int:
     pieces, tagged as names (凯瑟琳 贝尔, 诺森 三世, 陈家 欣) or as anything else around a "·" (施陶丁 格,
     奥沙利 文, 塞 波斯 汀 of 阿贝·塞波斯汀): the run of such pieces is one name."""
     while True:
-        if last + 1 < len(words) and (words[last + 1][1] in _NAME_FLAGS or _REGNAL.fullmatch(words[last + 1][0])):
+        if last + 1 < len(words) and (words[last + 1][1] in NAME_FLAGS or _REGNAL.fullmatch(words[last + 1][0])):
             last += 1
         elif (last + 2 < len(words) and words[last + 1][0] in _NAME_JOINER and _HAN_START.match(words[last + 2][0])
               and words[last + 2][1] not in _NOT_AFTER_JOINER):
@@ -218,7 +228,7 @@ _FUNCTION_FLAGS = {"p", "uj", "ul", "d", "c", "x", "r", "f", "m"}
 # is a piece).
 _NOT_AFTER_JOINER = _FUNCTION_FLAGS - {"m"}
 # What a piece of a name after its "·" may be tagged, and the regnal number that ends a ruler's (三世).
-_NAME_PIECE_FLAGS = {*_NAME_FLAGS, "nz", "ns", "ng", "j"}
+_NAME_PIECE_FLAGS = {*NAME_FLAGS, "nz", "ns", "ng", "j"}
 _REGNAL = re.compile(r"[一二三四五六七八九十]+世")
 # What jieba tags a given name it does not know as one, after a surname it cut off (永安, 明, 晓红).
 _GIVEN_NAME_FLAGS = {"ns", "n", "nz", "ng", "a", "nr"}
@@ -228,7 +238,7 @@ _NOMINAL_FLAGS = {"n", "nz", "ns", "nt", "j", "b", "m", "nrt", "a", "vn", "ng", 
 # What the noun a name question asks one of may be tagged (not a count, an attribute or an adjective).
 _HEAD_FLAGS = _NOMINAL_FLAGS - {"m", "a", "b"}
 # The words before it that say which one (兰潭 of 兰潭水库): nominal words and names, not counts.
-_NAMING_FLAGS = (_NOMINAL_FLAGS - {"m"}) | set(_NAME_FLAGS)
+_NAMING_FLAGS = (_NOMINAL_FLAGS - {"m"}) | set(NAME_FLAGS)
 
 
 # 谁 in news is as often a group (为劳模体检, 帮助农民工) as one named person.
@@ -279,7 +289,7 @@ def _runs(words: tuple[Word, ...], length: int, joins: Callable[[Word], bool],
     for word in [*words, ("。", "x", length)]:
         if not (run or counts_begin) and word[1] == "m":
             continue
-        if word[1] in _NOMINAL_FLAGS or ((run or names_begin) and word[1] in _NAME_FLAGS) or joins(word):
+        if word[1] in _NOMINAL_FLAGS or ((run or names_begin) and word[1] in NAME_FLAGS) or joins(word):
             run.append(word)
             continue
         while run and not ends(run):
@@ -477,7 +487,7 @@ def _unit_of(quantity: str) -> str:
 # An asking phrase that asks one of a kind (哪个城市, 什么东西); 为什么 asks why, of the subject after it.
 _ASKING = re.compile(r"(?:哪一?|(?<!为)什么|多少|几)[个座家位所条款种]?$")
 # jieba's tags of named entities: people, places, organisations, other proper nouns.
-_ENTITY_FLAGS = frozenset(_NAME_FLAGS + ("ns", "nt", "nz"))
+_ENTITY_FLAGS = frozenset(NAME_FLAGS + ("ns", "nt", "nz"))
 
 
 def _asked_kind(words: tuple[Word, ...], number: int) -> bool:

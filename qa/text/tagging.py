@@ -79,6 +79,12 @@ def decode(text: str, encoded: str) -> Tagged:
     return Tagged(text, form, tuple(words))
 
 
+def tagger_dictionary() -> dict[str, tuple[int, str]]:
+    """Every word of the tagger's dictionary: its frequency and POS flag."""
+    frequencies = segmenter().FREQ
+    return {word: (frequencies.get(word, 0), flag) for word, flag in _tagger().word_tag_tab.items()}
+
+
 @functools.cache
 def _tagger() -> jieba.posseg.POSTokenizer:
     """The one POS tagger of the process, on the tokenizer the BM25 tokens use (one dictionary load)."""
