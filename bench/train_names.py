@@ -3,7 +3,7 @@ qa/answer/trained/not_names.txt, which person candidates leave out.
 
 Usage: python bench/train_names.py --questions bench/out/answer/cmrc_train/questions.jsonl [--out qa/answer/trained]
 
-jieba's dictionary tags 78,000 words as names (nr, nrt, nrfg), and many are not: 祝福, 弘扬, 温馨, 文明 and 惠民
+jieba's dictionary tags 79,000 words as names (nr, nrt, nrfg), and many are not: 祝福, 弘扬, 温馨, 文明 and 惠民
 stand in news every day, and each is a person candidate that lets a sentence answer 哪位书法家 or 讲解员叫什么名字.
 What a word means is what the bundled model knows: a logistic regression on its query vectors, fitted on the
 person names that answer CMRC train's person questions (2 to 4 Han characters, or a transliterated name with ·)
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from embeddings.bundled import BundledE5  # noqa: E402
+from embeddings.cache import progress_bar  # noqa: E402
 from qa.answer.question import analyze  # noqa: E402
 from qa.answer.spans import NAME_FLAGS, NOT_NAMES_FILE  # noqa: E402
 from qa.text.tagging import tagger_dictionary  # noqa: E402
@@ -76,10 +77,11 @@ class Vectors:
         missing = [word for word in dict.fromkeys(words) if word not in self.known]
         if missing:
             self.model = self.model or BundledE5()
-            for start in range(0, len(missing), 512):
-                batch = missing[start:start + 512]
-                self.known.update(zip(batch, self.model.encode(batch, True), strict=True))
-                print(f"embedded {min(start + 512, len(missing))} of {len(missing)}", file=sys.stderr, flush=True)
+            with progress_bar(len(missing), "embedding words", True) as bar:
+                for start in range(0, len(missing), 512):
+                    batch = missing[start:start + 512]
+                    self.known.update(zip(batch, self.model.encode(batch, True), strict=True))
+                    bar.update(len(batch))
             self.path.parent.mkdir(parents=True, exist_ok=True)
             words_kept = sorted(self.known)
             np.savez(self.path, words=np.array(words_kept), vectors=np.stack([self.known[w] for w in words_kept]))
