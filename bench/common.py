@@ -1,4 +1,5 @@
-"""Shared pieces of the benchmark scripts: a fresh seed index, percentiles, markdown tables, stage timers."""
+"""Shared pieces of the benchmark scripts: a fresh seed index, percentiles, markdown tables, stage timers, and the
+bundled model's query vectors kept on disk."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -126,3 +130,24 @@ class Stages:
     def reset(self) -> None:
         self.seconds.clear()
         self.calls.clear()
+
+
+def kept_query_vectors(texts: list[str], path: Path, description: str) -> np.ndarray:
+    """The bundled model's query vectors of ``texts``: those kept in ``path`` (an .npz keyed by text) are read, the
+    rest embedded and kept there, so a re-run embeds nothing twice."""
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        kept = np.load(path)
+        known = dict(zip(kept["texts"].tolist(), kept["vectors"], strict=True))
+    missing = [text for text in dict.fromkeys(texts) if text not in known]
+    if missing:
+        from embeddings.model import load_model
+
+        model = load_model()
+        for start in tqdm(range(0, len(missing), 64), desc=description, unit="batch"):
+            batch = missing[start:start + 64]
+            known.update(zip(batch, model.encode_query(batch), strict=True))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        names = sorted(known)
+        np.savez(path, texts=np.array(names), vectors=np.stack([known[name] for name in names]))
+    return np.stack([known[text] for text in texts]).astype(np.float32)

@@ -26,14 +26,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from common import OUT, ROOT, kept_query_vectors
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embeddings.bundled import BundledE5  # noqa: E402
-from embeddings.cache import progress_bar  # noqa: E402
 from qa.answer.question import analyze  # noqa: E402
 from qa.answer.spans import NAME_FLAGS, NOT_NAMES_FILE  # noqa: E402
 from qa.text.tagging import tagger_dictionary  # noqa: E402
@@ -45,7 +43,7 @@ MIN_FREQ = 20
 COMMON_FLAGS = ("v", "vn", "a", "ad", "an", "d", "n", "i", "l", "nz", "s", "ns", "nt")
 NAME_RECALL = 0.99
 REGULARISATION = 0.3
-CACHE = ROOT / "bench" / "out" / "names" / "vectors.npz"
+CACHE = OUT / "names" / "vectors.npz"
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -62,32 +60,6 @@ def answer_names(questions: Path) -> list[str]:
     return sorted(names)
 
 
-class Vectors:
-    """The model's query vectors of words, kept on disk between runs."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.known: dict[str, np.ndarray] = {}
-        if path.exists():
-            stored = np.load(path)
-            self.known = dict(zip(stored["words"].tolist(), stored["vectors"], strict=True))
-        self.model: BundledE5 | None = None
-
-    def __call__(self, words: list[str]) -> np.ndarray:
-        missing = [word for word in dict.fromkeys(words) if word not in self.known]
-        if missing:
-            self.model = self.model or BundledE5()
-            with progress_bar(len(missing), "embedding words", True) as bar:
-                for start in range(0, len(missing), 512):
-                    batch = missing[start:start + 512]
-                    self.known.update(zip(batch, self.model.encode(batch, True), strict=True))
-                    bar.update(len(batch))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            words_kept = sorted(self.known)
-            np.savez(self.path, words=np.array(words_kept), vectors=np.stack([self.known[w] for w in words_kept]))
-        return np.stack([self.known[word] for word in words])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, required=True, help="the training split's question file")
@@ -99,8 +71,7 @@ def main() -> None:
     common = sorted(word for word, (freq, flag) in dictionary.items()
                     if flag in COMMON_FLAGS and freq >= MIN_FREQ and _HAN.fullmatch(word) and 2 <= len(word) <= 4)
     negatives = random.Random(SEED).sample(common, NEGATIVES)
-    vectors = Vectors(CACHE)
-    rows = vectors(names + negatives)
+    rows = kept_query_vectors(names + negatives, CACHE, "embedding words")
     labels = np.array([1] * len(names) + [0] * len(negatives))
     model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=3000)
     held_out = cross_val_predict(model, rows, labels, method="predict_proba",
@@ -108,7 +79,7 @@ def main() -> None:
     threshold = float(np.quantile(held_out[labels == 1], 1 - NAME_RECALL))
     model.fit(rows, labels)
     tagged_names = sorted(word for word, (_, flag) in dictionary.items() if flag in NAME_FLAGS)
-    scores = model.predict_proba(vectors(tagged_names))[:, 1]
+    scores = model.predict_proba(kept_query_vectors(tagged_names, CACHE, "embedding words"))[:, 1]
     not_names = [word for word, score in zip(tagged_names, scores, strict=True) if score < threshold]
     out = args.out / NOT_NAMES_FILE.name
     out.write_text("".join(f"{word}\n" for word in not_names), encoding="utf-8")

@@ -26,12 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import OUT, ROOT
+from common import OUT, ROOT, kept_query_vectors
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from tqdm import tqdm
 
 from embeddings.cache import model_form
-from embeddings.model import load_model
 from embeddings.static import STATIC_DIR, StaticQueryEncoder, quantized
 
 CMRC = ROOT / "bench" / "data" / "cmrc2018"
@@ -51,24 +50,6 @@ def cmrc_texts(split: str, sentences: int) -> tuple[list[str], list[str]]:
     found = sorted(set(found))
     random.Random(SEED).shuffle(found)
     return list(dict.fromkeys(questions)), found[:sentences]
-
-
-def teacher_vectors(texts: list[str]) -> np.ndarray:
-    """The bundled model's query vectors of ``texts``, from the kept file where it has them."""
-    known: dict[str, np.ndarray] = {}
-    if TEACHER.exists():
-        kept = np.load(TEACHER)
-        known = dict(zip(kept["texts"].tolist(), kept["vectors"], strict=True))
-    missing = [text for text in texts if text not in known]
-    if missing:
-        model = load_model()
-        for start in tqdm(range(0, len(missing), 64), desc="teacher query vectors", unit="batch"):
-            batch = missing[start:start + 64]
-            known.update(zip(batch, model.encode_query(batch), strict=True))
-        TEACHER.parent.mkdir(parents=True, exist_ok=True)
-        names = sorted(known)
-        np.savez(TEACHER, texts=np.array(names), vectors=np.stack([known[name] for name in names]))
-    return np.stack([known[text] for text in texts]).astype(np.float32)
 
 
 def train_tokenizer(texts: list[str], vocab: int) -> Tokenizer:
@@ -116,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     questions, sentences = cmrc_texts("train", args.sentences)
     texts = questions + sentences
-    targets = teacher_vectors(texts)
+    targets = kept_query_vectors(texts, TEACHER, "teacher query vectors")
     read = [model_form(text) for text in texts]
     tokenizer = train_tokenizer(read, args.vocab)
     vectors = fit_vectors(tokenizer, read, targets, args.epochs)
@@ -126,7 +107,8 @@ def main() -> None:
     np.savez_compressed(args.out / "vectors.npz", codes=codes, scales=scales)
     held_out, _ = cmrc_texts("trial", 0)
     encoder = StaticQueryEncoder.load(args.out)
-    cosine = (np.stack([encoder.encode_query(text) for text in held_out]) * teacher_vectors(held_out)).sum(axis=1)
+    teacher = kept_query_vectors(held_out, TEACHER, "teacher query vectors")
+    cosine = (np.stack([encoder.encode_query(text) for text in held_out]) * teacher).sum(axis=1)
     print(f"trained on {len(questions)} questions and {len(sentences)} sentences, vocabulary "
           f"{tokenizer.get_vocab_size()}; CMRC trial questions (held out): mean cosine to the model "
           f"{cosine.mean():.3f}, median {np.median(cosine):.3f}")
