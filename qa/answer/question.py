@@ -111,8 +111,11 @@ class Question:
 
     @property
     def candidate_type(self) -> str | None:
-        """The type of what a unit that answers holds: the answer, or each item of a list."""
-        return self.answer_type if self.wants_span else self.item_type
+        """The type of what a unit that answers holds: the answer, or each item of a list ("list": an item of an
+        enumeration, where the items have no type of their own)."""
+        if self.wants_span:
+            return self.answer_type
+        return self.item_type or ("list" if self.answer_type == "list" else None)
 
     @property
     def short_answer(self) -> bool:

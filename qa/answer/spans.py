@@ -15,6 +15,7 @@ from qa.text.lexicon import (
     BOUND_WORDS,
     CURRENCY_UNITS,
     DETERMINERS,
+    ENUMERATION_COMMA,
     ERA_NAMES,
     FRACTION_WORDS,
     GEOLOGIC_PERIODS,
@@ -126,7 +127,26 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
         return quoted + _organisations(words, len(sentence)) + _proper_nouns(words) + _people(words)
     if answer_type == "factoid":
         return _quoted(sentence)
+    if answer_type == "list":
+        return _enumerated(words)
     return []
+
+
+def _enumerated(words: tuple[Word, ...]) -> list[tuple[int, int]]:
+    """The words on either side of each enumeration comma (城乡教育、公共卫生 → 教育, 公共卫生): a list whose
+    items have no type of their own is answered by an enumeration, and one whose items the question already
+    says (顺丰、美团、饿了么 for 给…顺丰、美团、饿了么站点送去的医药箱里都配了哪些药品) answers nothing new."""
+    beside: list[tuple[int, int]] = []
+    for index, (word, _, _) in enumerate(words):
+        if word != ENUMERATION_COMMA:
+            continue
+        for step in (-1, 1):
+            at = index + step
+            while 0 <= at < len(words) and words[at][0] in QUOTE_OPENERS + QUOTE_CLOSERS:  # “最美职工”、“…”
+                at += step
+            if 0 <= at < len(words) and words[at][0] != ENUMERATION_COMMA:
+                beside.append((words[at][2], words[at][2] + len(words[at][0])))
+    return list(dict.fromkeys(beside))
 
 
 @functools.cache

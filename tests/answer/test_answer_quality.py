@@ -261,6 +261,23 @@ def test_a_common_word_the_dictionary_takes_for_a_name_is_no_person():
     assert "鲁迅" in found and "熊晓莉" in found and "祝福" not in found and "文明" not in found
 
 
+def test_a_list_whose_items_have_no_type_is_answered_by_an_enumeration_of_new_items():
+    # A list of things (哪些药品, 哪几种设备) is answered by an enumeration: a sentence that enumerates nothing, or
+    # only what the question says, holds no new item, whatever else it says.
+    question = analyze("工会给顺丰、美团、京东站点送去的医药箱里都配了哪些药品？")
+    assert question.candidate_type == "list"
+    stations = "工会向全市顺丰、美团、京东站点送上医药箱，并开展健康体检。"
+    medicines = "每个医药箱配有感冒药、创可贴、“藿香正气水”等常用药品。"
+    nothing = "工会工作人员把医药箱送到了站点。"
+    assert fitting(tag(stations), question)[1] is False
+    assert fitting(tag(nothing), question)[:2] == (0, False)
+    found = [medicines[start:end] for start, end in typed_candidates(tag(medicines), question)]
+    # Past a quote mark to the word it quotes (jieba cuts 藿香正气水 into three).
+    assert found == ["感冒药", "创可贴", "藿香"] and fitting(tag(medicines), question)[1] is True
+    # A list of places keeps its own item type.
+    assert analyze("工会驿站开到了哪些城市？").candidate_type == "place"
+
+
 def test_the_words_taken_for_no_name_are_name_tagged_words_of_the_dictionary():
     dictionary = tagger_dictionary()
     not_names = NOT_NAMES_FILE.read_text(encoding="utf-8").split()
