@@ -132,6 +132,9 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
     return []
 
 
+_QUOTE_MARKS = QUOTE_OPENERS + QUOTE_CLOSERS
+
+
 def _enumerated(words: tuple[Word, ...]) -> list[tuple[int, int]]:
     """The words on either side of each enumeration comma (城乡教育、公共卫生 → 教育, 公共卫生): a list whose
     items have no type of their own is answered by an enumeration, and one whose items the question already
@@ -142,7 +145,7 @@ def _enumerated(words: tuple[Word, ...]) -> list[tuple[int, int]]:
             continue
         for step in (-1, 1):
             at = index + step
-            while 0 <= at < len(words) and words[at][0] in QUOTE_OPENERS + QUOTE_CLOSERS:  # “最美职工”、“…”
+            while 0 <= at < len(words) and words[at][0] in _QUOTE_MARKS:  # “最美职工”、“…”
                 at += step
             if 0 <= at < len(words) and words[at][0] != ENUMERATION_COMMA:
                 beside.append((words[at][2], words[at][2] + len(words[at][0])))
