@@ -30,6 +30,11 @@ DATABASE_FILE = "qa.sqlite"
 LOCK_FILE = "vectors.lock"
 # The milvus-lite file a ``milvus`` backend uses when no URI is given, in the data directory.
 MILVUS_LITE_FILE = "milvus.db"
+# How long a call to Milvus may take. A server that does not answer in 10 s is reported as unreachable; a
+# milvus-lite file is served on a thread of this process, which can only be slow: on two busy cores one missed
+# 10 s before its first call (the test suite beside two `qa eval` runs).
+SERVER_TIMEOUT_S = 10
+LITE_TIMEOUT_S = 60
 
 
 class Backend(Protocol):
@@ -105,7 +110,7 @@ class MilvusBackend:
         if lite:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
         try:
-            client = MilvusClient(uri, token=token or "", timeout=10)
+            client = MilvusClient(uri, token=token or "", timeout=LITE_TIMEOUT_S if lite else SERVER_TIMEOUT_S)
         except MilvusException as error:
             if lite:
                 raise BackendFailed(f"cannot open the milvus-lite file {uri}: another process may hold it (to "
