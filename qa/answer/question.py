@@ -29,6 +29,8 @@ from qa.text.lexicon import (
     RANKS,
     ROLE_TITLES,
     SENTENCE_TERMINATORS,
+    TERM_CLOSERS,
+    TERM_OPENERS,
     TIME_UNIT_WORDS,
     TIME_UNITS,
     WHICH_MEASURES,
@@ -74,6 +76,11 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
 _ONE_PERSON = re.compile(rf"哪一?[{ONE_PERSON_MEASURES}]")
+# 多久…一次 and 每隔多久 ask how often: answered by a period with 每 (每季度召开一次), not by a duration.
+_FREQUENCY = re.compile(r"(?:多久|多长时间|几[天年周]|几个月|几小时)[^，,。？?]*?一次|每隔?(?:多久|多长时间|几)")
+# A count the question quotes (几“送”, 几个“同频共振”, “几送”活动) asks which numbered slogan or campaign
+# (“六送”, “五大服务”).
+_QUOTED_COUNT = re.compile(rf"(?:几|多少)个?[{TERM_OPENERS}]|[{TERM_OPENERS}][^{TERM_CLOSERS}]*(?:几|多少)")
 
 _LATIN = re.compile(r"[a-z]")
 _HOLDING_JI = re.compile(alternation(WORDS_HOLDING_JI))
@@ -114,7 +121,7 @@ class Question:
         """The type of what a unit that answers holds: the answer, or each item of a list ("list": an item of an
         enumeration, where the items have no type of their own)."""
         if self.wants_span:
-            return self.answer_type
+            return self.number_form or self.answer_type
         return self.item_type or ("list" if self.answer_type == "list" else None)
 
     @property
@@ -127,6 +134,18 @@ class Question:
         """Whether it asks for one named person (哪位, 哪名), not any who (谁 is as often a group): read once, since
         every candidate sentence asks it."""
         return self.answer_type == "person" and _ONE_PERSON.search(self.text) is not None
+
+    @functools.cached_property
+    def number_form(self) -> str | None:
+        """Of a number question, a form of quantity other than a count or amount: "frequency" (多久召开一次), or
+        "quoted count" (几“送”: the news numbers its slogans and campaigns so, and answers with one of them quoted,
+        “八送”, never with a count outside quote marks)."""
+        if self.answer_type != "number":
+            return None
+        normalized = normalize(self.text)
+        if _QUOTED_COUNT.search(normalized):
+            return "quoted count"
+        return "frequency" if _FREQUENCY.search(normalized) else None
 
     @property
     def asks_office(self) -> bool:

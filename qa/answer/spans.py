@@ -18,6 +18,7 @@ from qa.text.lexicon import (
     ENUMERATION_COMMA,
     ERA_NAMES,
     FRACTION_WORDS,
+    FREQUENCY_PERIODS,
     GEOLOGIC_PERIODS,
     HAN_DIGITS,
     LATIN_UNITS,
@@ -27,6 +28,8 @@ from qa.text.lexicon import (
     QUOTE_CLOSERS,
     QUOTE_OPENERS,
     ROLE_TITLES,
+    TERM_CLOSERS,
+    TERM_OPENERS,
     TITLE_MARKS,
     TOTAL_WORDS,
     WEIGHT_UNITS,
@@ -72,6 +75,7 @@ DATE = re.compile(
     rf"|{alternation(GEOLOGIC_PERIODS)}(?:早期|中期|晚期|初期|末期)?"
     r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"
 )
+FREQUENCY = re.compile(rf"每隔?(?:{_DIGITS}|[一二两三四五六七八九十]+|半)?个?{alternation(FREQUENCY_PERIODS)}")
 _QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLOSERS}]")
 _PLACE_SUFFIX = re.compile(
     r"(?:省|市|区|县|郡|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
@@ -109,6 +113,11 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
         skipped += [match.span() for match in _QUOTED.finditer(sentence) if not CLAUSE_BREAK.search(match.group(1))]
         return [match.span() for match in NUMBER.finditer(sentence)
                 if _is_quantity(match.group()) and not any(s <= match.start() < e for s, e in skipped)]
+    if answer_type == "quoted count":
+        return [(start, end) for start, end in _quoted(sentence)
+                if sentence[start - 1] in TERM_OPENERS and _NUMBERED.match(sentence, start)]
+    if answer_type == "frequency":
+        return [match.span() for match in FREQUENCY.finditer(sentence)]
     if answer_type == "date":
         return [match.span() for match in DATE.finditer(sentence)]
     if answer_type == "person":
@@ -133,6 +142,8 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
 
 
 _QUOTE_MARKS = QUOTE_OPENERS + QUOTE_CLOSERS
+# A numbered slogan or campaign: a count, then what is counted (六送, 五大服务, 两新组织).
+_NUMBERED = re.compile(r"(?:[0-9]+|[一二两三四五六七八九十]+)[\u4e00-\u9fff]")
 
 
 def _enumerated(words: tuple[Word, ...]) -> list[tuple[int, int]]:
@@ -345,7 +356,7 @@ def typed_candidates(tagged: Tagged, question: Question) -> list[tuple[int, int]
                             question.candidate_type or question.answer_type))
     if question.units and question.answer_type == "date":
         found = [(start, end) for start, end in found if set(sentence[start:end]) & question.units]
-    elif question.units:
+    elif question.units and not question.number_form:
         found = [(start, end) for start, end in found if _unit_of(sentence[start:end]) in question.units]
     if question.role and not says_role(sentence, question.role):
         return []
@@ -417,7 +428,6 @@ SLOT_GAP = 2
 # The longest span cut between the slot words, and the shortest piece of a slot word that anchors it.
 MAX_SLOT_SPAN = 16
 MIN_ANCHOR = 2
-_QUOTATION_MARKS = "".join(mark for mark in QUOTE_OPENERS + QUOTE_CLOSERS if mark not in TITLE_MARKS)
 CLAUSE_BREAK = re.compile(rf"[{re.escape(CLAUSE_BREAKS)}]")
 
 
@@ -465,7 +475,7 @@ def slot_span(tagged: Tagged, question: Question) -> str | None:
     if not 0 < end - start <= MAX_SLOT_SPAN or CLAUSE_BREAK.search(form[start:end]):
         return None
     # Quotation marks go, a title's 《》 stay: they are part of how a title is written.
-    span = tagged.text[start:end].strip().strip(_QUOTATION_MARKS)
+    span = tagged.text[start:end].strip().strip(TERM_OPENERS + TERM_CLOSERS)
     return span if span and normalize(span) not in normalize(question.text) else None
 
 

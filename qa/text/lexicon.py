@@ -39,6 +39,9 @@ QUOTE_OPENERS = "“「《"
 QUOTE_CLOSERS = "”」》"
 # The marks of a title: part of how the title is written (an answer quotes 《哈姆雷特》, not 哈姆雷特).
 TITLE_MARKS = "《》"
+# Marks that quote a term, speech or a slogan, not a title.
+TERM_OPENERS = "“「"
+TERM_CLOSERS = "”」"
 # Marks that never open a line of print (行首禁则: the stops and commas, closing quotes and brackets), so
 # a line opening on one carries on the line above it; the full-width full stop ． is how some typesetting
 # prints 。.
@@ -77,6 +80,8 @@ ENGLISH_PERSON_NOUNS = frozenset(
     "couriers drivers miners engineers".split())
 # Units of a duration, the answer to 多久.
 TIME_UNITS = ("年", "天", "日", "月", "周", "小时", "分钟", "秒")
+# The periods a frequency is given in, the answer to 多久一次 (每季度, 每半年, 每隔3天).
+FREQUENCY_PERIODS = ("季度", "星期", *TIME_UNITS)
 # Words that begin with a unit of time: after 多少 they count something else (多少年轻人).
 TIME_UNIT_WORDS = ("年轻", "年级", "年龄", "天气", "天然", "天文")
 # Calendar eras: an era before 几年 asks which year (西元幾年, 民国几年), not how many.
