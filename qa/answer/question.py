@@ -78,7 +78,7 @@ ANSWER_TYPES = (*(name for name, _ in _TYPE_PATTERNS), "factoid")
 _ONE_PERSON = re.compile(rf"哪一?[{ONE_PERSON_MEASURES}]")
 # 多久…一次 and 每隔多久 ask how often: answered by a period with 每 (每季度召开一次), not by a duration.
 _FREQUENCY = re.compile(r"(?:多久|多长时间|几[天年周]|几个月|几小时)[^，,。？?]*?一次|每隔?(?:多久|多长时间|几)")
-# A count the question quotes (几“送”, 几个“同频共振”, “几送”活动) asks which numbered slogan or campaign
+# A count the question quotes (几“送”, 几个“同频共振”, “几送”活动) may ask which numbered slogan or campaign
 # (“六送”, “五大服务”).
 _QUOTED_COUNT = re.compile(rf"(?:几|多少)个?[{TERM_OPENERS}]|[{TERM_OPENERS}][^{TERM_CLOSERS}]*(?:几|多少)")
 
@@ -138,8 +138,8 @@ class Question:
     @functools.cached_property
     def number_form(self) -> str | None:
         """Of a number question, a form of quantity other than a count or amount: "frequency" (多久召开一次), or
-        "quoted count" (几“送”: the news numbers its slogans and campaigns so, and answers with one of them quoted,
-        “八送”, never with a count outside quote marks)."""
+        "quoted count" (几“送”: the news numbers its slogans and campaigns so, and may answer with one of them quoted,
+        “八送”, as well as with a count of a quoted thing, 9个“双百行动组”)."""
         if self.answer_type != "number":
             return None
         normalized = normalize(self.text)

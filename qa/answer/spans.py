@@ -75,7 +75,10 @@ DATE = re.compile(
     rf"|{alternation(GEOLOGIC_PERIODS)}(?:早期|中期|晚期|初期|末期)?"
     r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"
 )
-FREQUENCY = re.compile(rf"每隔?(?:{_DIGITS}|[一二两三四五六七八九十]+|半)?个?{alternation(FREQUENCY_PERIODS)}")
+# How often: a period with 每 (每季度, 每隔3天), or one a count of times follows (一年召开一次, 半年一次).
+_COUNT_OF_PERIODS = rf"(?:{_DIGITS}|[一二两三四五六七八九十]+|半)个?"
+FREQUENCY = re.compile(rf"每隔?(?:{_COUNT_OF_PERIODS})?{alternation(FREQUENCY_PERIODS)}"
+                       rf"|{_COUNT_OF_PERIODS}{alternation(FREQUENCY_PERIODS)}(?=[\u4e00-\u9fff]{{0,4}}?[一两二三四五六七八九十]次)")
 _QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLOSERS}]")
 _PLACE_SUFFIX = re.compile(
     r"(?:省|市|区|县|郡|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
@@ -114,8 +117,10 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
         return [match.span() for match in NUMBER.finditer(sentence)
                 if _is_quantity(match.group()) and not any(s <= match.start() < e for s, e in skipped)]
     if answer_type == "quoted count":
-        return [(start, end) for start, end in _quoted(sentence)
-                if sentence[start - 1] in TERM_OPENERS and _NUMBERED.match(sentence, start)]
+        # 几个“双百行动组” counts a quoted thing (成立了9个“双百行动组”), 几“送” asks which numbered slogan (“六送”).
+        slogans = [(start, end) for start, end in _quoted(sentence)
+                   if sentence[start - 1] in TERM_OPENERS and _NUMBERED.match(sentence, start)]
+        return _candidates(tagged, "number") + slogans
     if answer_type == "frequency":
         return [match.span() for match in FREQUENCY.finditer(sentence)]
     if answer_type == "date":

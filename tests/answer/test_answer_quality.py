@@ -279,23 +279,26 @@ def test_a_list_whose_items_have_no_type_is_answered_by_an_enumeration_of_new_it
 
 
 def test_a_count_the_question_quotes_is_answered_by_a_numbered_slogan_and_how_often_by_a_period():
-    # 几“送” asks which numbered campaign: a count outside quote marks answers nothing, the quoted one does.
+    # 几“送” asks which numbered campaign, quoted so in the news; 几个“双百行动组” counts a quoted thing.
     slogan = analyze("吉林省各级工会在服务月里重点开展了几“送”活动？")
-    quoting = (slogan, analyze("开展的是“几送”活动？"), analyze("要实现几个“同频共振”？"))
+    groups = analyze("秦皇岛市总工会成立了几个“双百行动组”？")
+    quoting = (slogan, groups, analyze("开展的是“几送”活动？"), analyze("要实现几个“同频共振”？"))
     assert all(question.candidate_type == "quoted count" for question in quoting)
-    campaign = "服务月期间，吉林省各级工会重点开展“六送”活动，惠及3万名劳动者。"
-    counted = "服务月期间，吉林省各级工会走访了3万名劳动者。"
+    campaign = "服务月期间，吉林省各级工会重点开展“六送”活动。"
     assert [campaign[start:end] for start, end in typed_candidates(tag(campaign), slogan)] == ["六送"]
-    assert fitting(tag(counted), slogan)[:2] == (0, False)
-    # 多久召开一次 asks how often: a duration (会议开了两天) does not answer, a period with 每 does.
+    assert fitting(tag("服务月期间，吉林省各级工会重点开展送温暖活动。"), slogan)[:2] == (0, False)
+    formed = "市总工会成立了9个“双百行动组”，深入企业。"
+    assert [formed[start:end] for start, end in typed_candidates(tag(formed), groups)] == ["9个"]
+    # 多久召开一次 asks how often: a duration (会议开了两天) does not answer, a period with 每, or one a count of
+    # times follows, does.
     often = analyze("联席会议多久召开一次？")
     assert often.candidate_type == "frequency" and analyze("每隔多长时间发一趟班列？").candidate_type == "frequency"
     assert analyze("联席会议开了多长时间？").candidate_type == "number"
     quarterly = "联席会议每季度召开一次，会期两天。"
-    lasted = "联席会议召开了两天。"
     assert [quarterly[start:end] for start, end in typed_candidates(tag(quarterly), often)] == ["每季度"]
-    assert fitting(tag(lasted), often)[:2] == (0, False)
+    assert fitting(tag("联席会议召开了两天。"), often)[:2] == (0, False)
     assert fitting(tag("调整后的联席会议每半年调度一次。"), often)[1] is True
+    assert fitting(tag("联席会议一年召开一次。"), often)[1] is True
 
 
 def test_the_words_taken_for_no_name_are_name_tagged_words_of_the_dictionary():
