@@ -75,10 +75,12 @@ DATE = re.compile(
     rf"|{alternation(GEOLOGIC_PERIODS)}(?:早期|中期|晚期|初期|末期)?"
     r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"
 )
+# The Han numerals of a small count (六送, 一年两次), without the 零 and 百 of a written-out figure.
+_COUNT_NUMERALS = "[一二两三四五六七八九十]"
 # How often: a period with 每 (每季度, 每隔3天), or one a count of times follows (一年召开一次, 半年一次).
-_COUNT_OF_PERIODS = rf"(?:{_DIGITS}|[一二两三四五六七八九十]+|半)个?"
+_COUNT_OF_PERIODS = rf"(?:{_DIGITS}|{_COUNT_NUMERALS}+|半)个?"
 FREQUENCY = re.compile(rf"每隔?(?:{_COUNT_OF_PERIODS})?{alternation(FREQUENCY_PERIODS)}"
-                       rf"|{_COUNT_OF_PERIODS}{alternation(FREQUENCY_PERIODS)}(?=[\u4e00-\u9fff]{{0,4}}?[一两二三四五六七八九十]次)")
+                       rf"|{_COUNT_OF_PERIODS}{alternation(FREQUENCY_PERIODS)}(?=[\u4e00-\u9fff]{{0,4}}?{_COUNT_NUMERALS}次)")
 _QUOTED = re.compile(rf"[{QUOTE_OPENERS}]([^{QUOTE_CLOSERS}]{{2,30}})[{QUOTE_CLOSERS}]")
 _PLACE_SUFFIX = re.compile(
     r"(?:省|市|区|县|郡|镇|乡|村|街道|社区|工地|驿站|广场|园区|大厅|中心|基地|州|国|岛|群岛|半岛|洋|海|湾|港|湖|江|河|"
@@ -120,7 +122,7 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
         # 几个“双百行动组” counts a quoted thing (成立了9个“双百行动组”), 几“送” asks which numbered slogan (“六送”).
         slogans = [(start, end) for start, end in _quoted(sentence)
                    if sentence[start - 1] in TERM_OPENERS and _NUMBERED.match(sentence, start)]
-        return _candidates(tagged, "number") + slogans
+        return [*candidates(tagged, "number"), *slogans]
     if answer_type == "frequency":
         return [match.span() for match in FREQUENCY.finditer(sentence)]
     if answer_type == "date":
@@ -148,7 +150,7 @@ def _candidates(tagged: Tagged, answer_type: str) -> list[tuple[int, int]]:
 
 _QUOTE_MARKS = QUOTE_OPENERS + QUOTE_CLOSERS
 # A numbered slogan or campaign: a count, then what is counted (六送, 五大服务, 两新组织).
-_NUMBERED = re.compile(r"(?:[0-9]+|[一二两三四五六七八九十]+)[\u4e00-\u9fff]")
+_NUMBERED = re.compile(rf"(?:[0-9]+|{_COUNT_NUMERALS}+)[\u4e00-\u9fff]")
 
 
 def _enumerated(words: tuple[Word, ...]) -> list[tuple[int, int]]:
