@@ -526,6 +526,8 @@ def _unit_of(quantity: str) -> str:
 
 # An asking phrase that asks one of a kind (哪个城市, 什么东西); 为什么 asks why, of the subject after it.
 _ASKING = re.compile(r"(?:哪一?|(?<!为)什么|多少|几)[个座家位所条款种]?$")
+# A term quoted around an asking word (“几送”活动, 「能够超越什么的作品」) is what is asked: evidence fills it in.
+_ASKING_INSIDE = re.compile(r"哪|(?<!为)什么|多少|几")
 # jieba's tags of named entities: people, places, organisations, other proper nouns.
 _ENTITY_FLAGS = frozenset(NAME_FLAGS + ("ns", "nt", "nz"))
 
@@ -545,7 +547,8 @@ def mentions(text: str) -> tuple[str, ...]:
     """What a question pins its subject down by, in match form: named entities, numbers, dates and
     quoted terms. Evidence that leaves one of them out answers a different question."""
     normalized = normalize(text)
-    found = [match.group(1) for match in _QUOTED.finditer(normalized)]
+    found = [match.group(1) for match in _QUOTED.finditer(normalized)
+             if match.group()[0] in TITLE_MARKS or not _ASKING_INSIDE.search(match.group(1))]
     found += [match.group() for match in DATE.finditer(normalized) if re.search(r"[0-9]", match.group())]
     found += [match.group() for match in NUMBER.finditer(normalized)
               if _is_quantity(match.group()) and re.search(r"[0-9]", match.group())]
