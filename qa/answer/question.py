@@ -48,12 +48,15 @@ _CENTURY = r"几世纪|哪一?个?世纪"
 # Which dynasty, decade or age: answered by a date-like span (宋朝, 1990年代, 白垩纪晚期), as 哪个世纪 is.
 _ERA_ASKED = r"(?:哪一?个?|什么)(?:朝代|年代|时代)"
 
+# 日期 asks a date, but a day followed by 期间 (7月1日到8月8日期间) only dates what is asked.
+_DATE_WORD = rf"(?<![0-9{HAN_DIGITS}])日期"
+
 # Order matters: the first pattern that matches decides ("哪几个" is a list, not a number).
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 哪三个地方 asks for three of them, as 哪几个 asks for some.
     ("list", re.compile(rf"哪些|哪几|哪(?!一)[{HAN_DIGITS}]|有什么|which (?:\w+ )?(?:are|were)|what are|list")),
     ("date", re.compile(
-        rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪一?个月|什么时间|日期|{_YEAR}|{_CENTURY}|{_ERA_ASKED}"
+        rf"什么时候|何时|何年|哪一?天|哪一?年|几月|几号|哪一?个月|什么时间|{_DATE_WORD}|{_YEAR}|{_CENTURY}|{_ERA_ASKED}"
         r"|when\b|what (?:date|day|year|time)|which (?:day|year)")),
     ("number", re.compile(r"多少|几|多大|多长|多高|多重|多久|多远|多深|多宽|多厚"
                           r"|how (?:many|much|long|old|far|large|tall|high|wide|deep|heavy)")),
