@@ -524,8 +524,9 @@ def _unit_of(quantity: str) -> str:
     return stripped[-1] if stripped and not stripped[-1].isdigit() else ""
 
 
-# An asking phrase that asks one of a kind (哪个城市, 什么东西); 为什么 asks why, of the subject after it.
-_ASKING = re.compile(r"(?:哪一?|(?<!为)什么|多少|几)[个座家位所条款种]?$")
+# An asking phrase that asks one of a kind (哪个城市, 什么东西) or some (哪些东西, 哪两个城市); 为什么 asks why, of
+# the subject after it.
+_ASKING = re.compile(rf"(?:哪[一些几{HAN_DIGITS}]?|(?<!为)什么|多少|几)[个座家位所条款种]?$")
 # A term quoted around an asking word (“几送”活动, 「能够超越什么的作品」) is what is asked: evidence fills it in.
 _ASKING_INSIDE = re.compile(r"哪|(?<!为)什么|多少|几")
 # jieba's tags of named entities: people, places, organisations, other proper nouns.
