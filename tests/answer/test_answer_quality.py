@@ -157,6 +157,8 @@ def test_a_term_quoted_around_its_asking_word_is_asked_not_a_constraint(wording,
     ("哪一個土耳其國王曾經要求兼領法國王位?", "土耳其", None),  # which king: one of Turkey's
     ("三皇教堂是德国哪个城市的教堂？", "德国", "城市"),  # jieba tags 城市 as a place: here it is the kind asked
     ("江西理工大学位于中国哪座城市？", "中国", "城市"),
+    ("安徽省文联志愿服务队员给就地过年的工人们写了哪些东西？", "安徽省", "东西"),  # as of a list
+    ("怀邵衡铁路连接了哪两个城市？", None, "城市"),
 ])
 def test_the_word_right_after_a_question_word_pins_the_subject_unless_it_is_the_kind_asked(wording, pins, asked):
     found = mentions(wording)
@@ -604,6 +606,10 @@ def test_words_that_only_hold_a_question_word_ask_no_number(question):
     ("张怀秋多大的时候移民美国？", "number"),
     ("尚宣威是琉球国第二尚氏王朝的第几代国王？", "number"),
     ("科罗拉多大学有哪几个校区？", "list"),
+    # 日期 asks a date, but not the 日 of a day with the 期间 after it.
+    ("國際聯盟的會員國數曾於1934年9月28日至1935年2月23日期間達到多少個?", "number"),
+    ("今年暑运7月1日到8月8日期间，全国哪个铁路局集团公司发送的旅客最多？", "name"),
+    ("这份合同的签约日期是？", "date"),
 ])
 def test_a_question_word_inside_a_word_or_saying_some_asks_nothing(question, answer_type):
     assert analyze(question).answer_type == answer_type
