@@ -113,8 +113,9 @@ def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_m
     """eval/seed_probe*.jsonl (each written after the models it was first read with; the first five are training
     data since stop 46, the sixth since stop 47, the seventh since stop 48, the eighth since stop 49, the ninth
     since stop 50, the tenth since stop 51, the eleventh to the sixteenth since stop 59, the seventeenth and the
-    eighteenth since stop 60, the nineteenth since stop 61; the twentieth is report only): every answer is said in its evidence, every evidence
-    in its source; every near miss names an article of the seeds that does not say its question's answer."""
+    eighteenth since stop 60, the nineteenth since stop 61; the twentieth is report only): every answer is said in
+    its evidence, every evidence in its source; every near miss names an article of the seeds that does not say its
+    question's answer."""
     probe = rows(ROOT / "eval" / f"{name}.jsonl")
     assert len({row["id"] for row in probe}) == len(probe) == questions
     assert sum(row["type"] == "unanswerable" for row in probe) == near_misses
