@@ -108,14 +108,15 @@ def test_off_topic_questions_are_a_sets_answerable_questions_with_nothing_to_ans
     ("seed_probe18", 40, 14),  # stop 59: written blind, before any model of this stop read it
     ("seed_probe19", 40, 14),  # stop 60: written blind, before any model of this stop read it
     ("seed_probe20", 40, 14),  # stop 61: written blind, before any model of this stop read it
+    ("seed_probe21", 40, 14),  # stop 61: written blind, after this stop's models were made
 ])
 def test_each_seed_probe_points_into_the_seeds(name: str, questions: int, near_misses: int) -> None:
     """eval/seed_probe*.jsonl (each written after the models it was first read with; the first five are training
     data since stop 46, the sixth since stop 47, the seventh since stop 48, the eighth since stop 49, the ninth
     since stop 50, the tenth since stop 51, the eleventh to the sixteenth since stop 59, the seventeenth and the
-    eighteenth since stop 60, the nineteenth since stop 61; the twentieth is report only): every answer is said in
-    its evidence, every evidence in its source; every near miss names an article of the seeds that does not say its
-    question's answer."""
+    eighteenth since stop 60, the nineteenth since stop 61; the twentieth and twenty-first are report only): every
+    answer is said in its evidence, every evidence in its source; every near miss names an article of the seeds that
+    does not say its question's answer."""
     probe = rows(ROOT / "eval" / f"{name}.jsonl")
     assert len({row["id"] for row in probe}) == len(probe) == questions
     assert sum(row["type"] == "unanswerable" for row in probe) == near_misses
