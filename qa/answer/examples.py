@@ -23,7 +23,7 @@ from qa.answer.spans import candidates
 from qa.index.records import SentenceRow
 from qa.index.snapshot import Snapshot
 from qa.limits import MAX_EXAMPLES
-from qa.text.lexicon import GENERIC_ROLES, HAN_DIGITS, LEANS_BACK, QUOTE_PAIRS, ROLE_TITLES, alternation
+from qa.text.lexicon import COUNT_NUMERALS, GENERIC_ROLES, HAN_DIGITS, LEANS_BACK, QUOTE_PAIRS, ROLE_TITLES, alternation
 from qa.text.normalize import normalize
 from qa.text.tagging import tag
 
@@ -213,7 +213,7 @@ def _question(before: str, span: str, after: str, kind: str) -> str | None:
     if kind == "number":
         match = _QUANTITY.match(span)
         # Percentages read as 多少 only with a rewrite; 千年 and 百万 are magnitudes, not counts.
-        if match is None or re.search(r"[%％]", span) or not re.search(r"[0-9０-９一二两三四五六七八九十]", span):
+        if match is None or re.search(r"[%％]", span) or not re.search(rf"[0-9０-９{COUNT_NUMERALS}]", span):
             return None
         # 300多项 and 200余万元 are asked as 多少项, 多少万元.
         unit = re.sub("[多余]", "", match.group("unit"))

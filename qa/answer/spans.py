@@ -13,6 +13,7 @@ from qa.text.lexicon import (
     AREA_UNITS,
     BODY_MEASURES,
     BOUND_WORDS,
+    COUNT_NUMERALS,
     CURRENCY_UNITS,
     DETERMINERS,
     ENUMERATION_COMMA,
@@ -75,8 +76,7 @@ DATE = re.compile(
     rf"|{alternation(GEOLOGIC_PERIODS)}(?:早期|中期|晚期|初期|末期)?"
     r"|(?:春|夏|秋|冬)(?:季|天|末|初)|(?:初|仲|暮)(?:春|夏|秋|冬)"
 )
-# The Han numerals of a small count (六送, 一年两次), without the 零 and 百 of a written-out figure.
-_COUNT_NUMERALS = "[一二两三四五六七八九十]"
+_COUNT_NUMERALS = f"[{COUNT_NUMERALS}]"
 # How often: a period with 每 (每季度, 每隔3天), or one a count of times follows (一年召开一次, 半年一次).
 _COUNT_OF_PERIODS = rf"(?:{_DIGITS}|{_COUNT_NUMERALS}+|半)个?"
 FREQUENCY = re.compile(rf"每隔?(?:{_COUNT_OF_PERIODS})?{alternation(FREQUENCY_PERIODS)}"

@@ -52,6 +52,8 @@ NO_LINE_START = (
 # -- numbers and measure words -----------------------------------------------------------------
 
 HAN_DIGITS = "零一二两三四五六七八九十百千"
+# The Han numerals of a small count (六送, 一年两次, 三个), without the 零 and 百 of a written-out figure.
+COUNT_NUMERALS = "一二两三四五六七八九十"
 # Measure words and units that follow a number, longest first so that a regex takes 万元 before 元.
 QUANTITY_UNITS = (
     "万元 亿元 千元 元 美元 港元 人次 万人 亿人 个百分点 百分点 平方公里 平方千米 公里 千米 平方米 米 公尺 公分 厘米 "
